@@ -1,0 +1,191 @@
+"""Load and validate rate-card files, and find the card in force for a model at an instant."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .types import PRICE_FIELDS, LongContextTier, RateCard, Rates
+
+_CARD_KEYS = {"model", "provider", "aliases", "effective_from", "source", "note", "long_context", *PRICE_FIELDS}
+_REQUIRED = ("model", "effective_from", "source", "input_usd_per_mtok", "output_usd_per_mtok")
+_TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
+_DATED_SUFFIX = re.compile(r"^(?P<stem>.+?)[-@]\d{8}$")
+
+
+class CardFileError(ValueError):
+    """A rate-card file is invalid. The message names the file, the model and the reason."""
+
+    def __init__(self, path: str, model: str | None, reason: str) -> None:
+        self.path, self.model, self.reason = path, model, reason
+        where = f"{path}: model {model!r}" if model else path
+        super().__init__(f"{where}: {reason}")
+
+
+def default_cards_path() -> Path:
+    """The card file shipped in the package."""
+    return Path(str(resources.files("rates").joinpath("cards.toml")))
+
+
+def to_utc(value: date | datetime) -> datetime:
+    """A TOML date means 00:00 UTC that day; a naive datetime is taken as UTC."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def _price(path: str, model: str, key: str, value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise CardFileError(path, model, f"{key} must be a number, got {value!r}")
+    try:
+        price = Decimal(value)
+    except ArithmeticError:
+        raise CardFileError(path, model, f"{key} is not a number: {value!r}") from None
+    if not price.is_finite():
+        raise CardFileError(path, model, f"{key} must be finite, got {value!r}")
+    if price < 0:
+        raise CardFileError(path, model, f"negative price {key} = {value}")
+    return price
+
+
+def _rates(path: str, model: str, raw: Mapping[str, Any], fallback: Rates | None = None) -> Rates:
+    """Cache rates default to the input rate: a provider that does not price the cache bills it as input."""
+    base = fallback
+    values = {}
+    for key in PRICE_FIELDS:
+        if key in raw:
+            values[key] = _price(path, model, key, raw[key])
+        elif base is not None:
+            values[key] = getattr(base, key)
+        elif key.startswith("cache_"):
+            values[key] = values["input_usd_per_mtok"]
+        else:
+            raise CardFileError(path, model, f"missing field {key!r}")
+    return Rates(**values)
+
+
+def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
+    """Build one card from a TOML table or an API body, validating every field."""
+    model = raw.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise CardFileError(path, None, "a card is missing field 'model' (a non-empty string)")
+    model = model.strip()
+    unknown = sorted(set(raw) - _CARD_KEYS)
+    if unknown:
+        raise CardFileError(path, model, f"unknown key(s) {', '.join(unknown)}")
+    for key in _REQUIRED:
+        if key not in raw:
+            raise CardFileError(path, model, f"missing field {key!r}")
+    effective = raw["effective_from"]
+    if isinstance(effective, str):
+        try:
+            effective = datetime.fromisoformat(effective)
+        except ValueError:
+            raise CardFileError(path, model, f"effective_from is not an ISO date: {effective!r}") from None
+    if not isinstance(effective, date):
+        raise CardFileError(path, model, f"effective_from must be a date, got {effective!r}")
+    aliases = raw.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise CardFileError(path, model, "aliases must be a list of non-empty strings")
+    source = raw["source"]
+    if not isinstance(source, str) or not source.strip():
+        raise CardFileError(path, model, "source must be a non-empty string")
+    rates = _rates(path, model, raw)
+    tier = None
+    if "long_context" in raw:
+        table = raw["long_context"]
+        if not isinstance(table, Mapping):
+            raise CardFileError(path, model, "long_context must be a table")
+        extra = sorted(set(table) - _TIER_KEYS)
+        if extra:
+            raise CardFileError(path, model, f"unknown key(s) in long_context: {', '.join(extra)}")
+        threshold = table.get("above_input_tokens")
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+            raise CardFileError(path, model, "long_context.above_input_tokens must be a non-negative integer")
+        tier = LongContextTier(threshold, _rates(path, model, table, fallback=rates))
+    return RateCard(
+        model=model,
+        rates=rates,
+        effective_from=to_utc(effective),
+        source=source.strip(),
+        provider=raw.get("provider"),
+        aliases=tuple(a.strip() for a in aliases),
+        long_context=tier,
+        note=str(raw.get("note", "")),
+    )
+
+
+def load_cards(path: str | Path | None = None) -> list[RateCard]:
+    """Read and validate a card file (default: the one shipped in the package). Raises `CardFileError`."""
+    file = Path(path) if path is not None else default_cards_path()
+    try:
+        with file.open("rb") as fh:
+            data = tomllib.load(fh, parse_float=Decimal)
+    except OSError as exc:
+        raise CardFileError(str(file), None, f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CardFileError(str(file), None, f"not valid TOML: {exc}") from None
+    extra = sorted(set(data) - {"cards"})
+    if extra:
+        raise CardFileError(str(file), None, f"unknown top-level key(s) {', '.join(extra)}")
+    tables = data.get("cards", [])
+    if not isinstance(tables, list):
+        raise CardFileError(str(file), None, "'cards' must be an array of tables ([[cards]])")
+    cards = [card_from_mapping(t, str(file)) for t in tables]
+    RateBook(cards, path=str(file))  # cross-card checks: duplicates and alias clashes
+    return cards
+
+
+class RateBook:
+    """Cards indexed by model and alias; answers "which card is in force for this model at this instant"."""
+
+    def __init__(self, cards: Iterable[RateCard], *, path: str = "<cards>") -> None:
+        self._by_model: dict[str, list[RateCard]] = {}
+        self._names: dict[str, str] = {}
+        for card in cards:
+            self._by_model.setdefault(card.model.lower(), []).append(card)
+        for model, versions in self._by_model.items():
+            versions.sort(key=lambda c: c.effective_from)
+            for older, newer in zip(versions, versions[1:], strict=False):
+                if older.effective_from == newer.effective_from:
+                    raise CardFileError(
+                        path, newer.model, f"two cards with the same effective_from {newer.effective_from.date()}"
+                    )
+            for name in {model, *(a.lower() for v in versions for a in v.aliases)}:
+                owner = self._names.get(name)
+                if owner is not None and owner != model:
+                    raise CardFileError(path, versions[0].model, f"alias {name!r} is also claimed by {owner!r}")
+                self._names[name] = model
+        self._starts = {m: [c.effective_from for c in v] for m, v in self._by_model.items()}
+
+    @property
+    def cards(self) -> list[RateCard]:
+        return [c for versions in self._by_model.values() for c in versions]
+
+    def canonical(self, model: str) -> str | None:
+        """The card model a name refers to: exact name or alias, else the name without a dated suffix."""
+        name = model.strip().lower()
+        if name in self._names:
+            return self._names[name]
+        match = _DATED_SUFFIX.match(name)
+        return self._names.get(match["stem"]) if match else None
+
+    def find(self, model: str, at: datetime) -> RateCard | None:
+        """The card in force for `model` at `at`, or None when no card covers it."""
+        key = self.canonical(model)
+        if key is None:
+            return None
+        index = bisect.bisect_right(self._starts[key], to_utc(at)) - 1
+        return self._by_model[key][index] if index >= 0 else None
+
+    def in_force(self, at: datetime) -> list[RateCard]:
+        """For every model, the card in force at `at` (models with no card yet are left out)."""
+        found = (self.find(model, at) for model in self._by_model)
+        return sorted((c for c in found if c is not None), key=lambda c: c.model)

@@ -1,0 +1,147 @@
+"""Bridge to the genai-prices snapshot (offline public price data): suggest cards and check ours against it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import genai_prices
+from genai_prices import data_snapshot
+from genai_prices.types import ConditionalPrice, ModelInfo, ModelPrice, StartDateConstraint, TieredPrices
+
+from ._cards import RateBook, to_utc
+from .types import PRICE_FIELDS, CardDiff, LongContextTier, RateCard, Rates, decimal_text
+
+BASE_EFFECTIVE_FROM = datetime(2023, 1, 1, tzinfo=UTC)
+"""genai-prices gives no start date for a model's first price; cards taken from it start here."""
+
+_SNAPSHOT_KEYS = {
+    "input_usd_per_mtok": "input_mtok",
+    "output_usd_per_mtok": "output_mtok",
+    "cache_read_usd_per_mtok": "cache_read_mtok",
+    "cache_write_usd_per_mtok": "cache_write_mtok",
+}
+
+
+_PROVIDER_NAMES = {"x-ai": "x_ai"}
+"""genai-prices provider ids that differ from the OpenTelemetry `gen_ai.provider.name` values we use."""
+
+
+def snapshot_source() -> str:
+    return f"genai-prices {genai_prices.__version__} snapshot"
+
+
+def _snapshot_provider(provider: str | None) -> str | None:
+    reverse = {ours: theirs for theirs, ours in _PROVIDER_NAMES.items()}
+    return reverse.get(provider, provider) if provider else None
+
+
+def _lookup(model: str, provider: str | None = None) -> tuple[str, ModelInfo] | None:
+    try:
+        found_provider, info = data_snapshot.get_snapshot().find_provider_model(
+            model, None, _snapshot_provider(provider), None
+        )
+    except LookupError:
+        return None
+    return _PROVIDER_NAMES.get(found_provider.id, found_provider.id), info
+
+
+def _card(model: str, provider: str, price: ModelPrice, start: datetime, aliases: tuple[str, ...]) -> RateCard | None:
+    base: dict[str, Decimal] = {}
+    tier_start: int | None = None
+    tier: dict[str, Decimal] = {}
+    for ours, theirs in _SNAPSHOT_KEYS.items():
+        value = getattr(price, theirs, None)
+        if isinstance(value, TieredPrices):
+            if len(value.tiers) != 1 or tier_start not in (None, value.tiers[0].start):
+                return None  # a shape our cards cannot express; leave it to a human
+            tier_start = value.tiers[0].start
+            base[ours], tier[ours] = value.base, value.tiers[0].price
+        elif value is not None:
+            base[ours] = value
+    if "input_usd_per_mtok" not in base or "output_usd_per_mtok" not in base:
+        return None  # not priced per token (audio, images)
+    # A price the snapshot leaves out: the cache is billed as input; an untiered rate keeps its base value.
+    for key in PRICE_FIELDS:
+        base.setdefault(key, base["input_usd_per_mtok"])
+    if tier:
+        tier.setdefault("input_usd_per_mtok", base["input_usd_per_mtok"])
+        for key in PRICE_FIELDS:
+            tier.setdefault(key, tier["input_usd_per_mtok"] if key.startswith("cache_") else base[key])
+    long_context = LongContextTier(tier_start, Rates(**tier)) if tier and tier_start is not None else None
+    return RateCard(
+        model=model,
+        rates=Rates(**base),
+        effective_from=start,
+        source=f"{snapshot_source()}, read {date.today().isoformat()} (model {model})",
+        provider=provider,
+        aliases=aliases,
+        long_context=long_context,
+    )
+
+
+def _exact_aliases(info: ModelInfo) -> tuple[str, ...]:
+    """Names the snapshot matches exactly (prefix and regex rules cannot become aliases)."""
+    clauses = getattr(info.match, "or_", [info.match])
+    names = [c.equals for c in clauses if hasattr(c, "equals")]
+    return tuple(n for n in dict.fromkeys(names) if n != info.id)
+
+
+def snapshot_cards(model: str, provider: str | None = None) -> list[RateCard]:
+    """Every dated price genai-prices knows for `model`, as cards (empty when it does not know the model)."""
+    found = _lookup(model, provider)
+    if found is None:
+        return []
+    provider_id, info = found
+    versions: list[tuple[datetime, ModelPrice]] = []
+    if isinstance(info.prices, ModelPrice):
+        versions.append((BASE_EFFECTIVE_FROM, info.prices))
+    else:
+        for conditional in info.prices:
+            versions.append((_start_of(conditional), conditional.prices))
+    aliases = _exact_aliases(info)
+    cards = (_card(info.id, provider_id, price, start, aliases) for start, price in versions)
+    return [c for c in cards if c is not None]
+
+
+def _start_of(conditional: ConditionalPrice) -> datetime:
+    constraint = conditional.constraint
+    if constraint is None:
+        return BASE_EFFECTIVE_FROM
+    if isinstance(constraint, StartDateConstraint):
+        return to_utc(constraint.start_date)
+    raise ValueError(f"unsupported genai-prices constraint {constraint!r}")
+
+
+def suggest_card(model: str, at: datetime | None = None, provider: str | None = None) -> RateCard | None:
+    """The snapshot's card for `model` in force at `at` (default now), or None when the snapshot does not know it."""
+    when = to_utc(at) if at is not None else datetime.now(UTC)
+    in_force = [c for c in snapshot_cards(model, provider) if c.effective_from <= when]
+    return in_force[-1] if in_force else None
+
+
+def _describe(card: RateCard | None) -> dict[str, str]:
+    if card is None:
+        return {}
+    out = {k: decimal_text(getattr(card.rates, k)) for k in PRICE_FIELDS}
+    if card.long_context is not None:
+        out["long_context.above_input_tokens"] = str(card.long_context.above_input_tokens)
+        for k in PRICE_FIELDS:
+            out[f"long_context.{k}"] = decimal_text(getattr(card.long_context.rates, k))
+    return out
+
+
+def compare_with_snapshot(book: RateBook) -> list[CardDiff]:
+    """For every card, the fields where the snapshot's price at the card's effective date differs."""
+    diffs: list[CardDiff] = []
+    for card in sorted(book.cards, key=lambda c: (c.model, c.effective_from)):
+        theirs = suggest_card(card.model, card.effective_from, card.provider)
+        if theirs is None:
+            diffs.append(CardDiff(card.model, "(card)", card.card_id, "not in snapshot"))
+            continue
+        ours_fields, their_fields = _describe(card), _describe(theirs)
+        for key in sorted(set(ours_fields) | set(their_fields)):
+            a, b = ours_fields.get(key, "-"), their_fields.get(key, "-")
+            if a != b:
+                diffs.append(CardDiff(card.model, key, a, b))
+    return diffs

@@ -1,0 +1,90 @@
+"""Rate-card data types. Money is `Decimal` USD; rates are USD per million tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """One set of rates, USD per million tokens."""
+
+    input_usd_per_mtok: Decimal
+    """USD per million uncached input tokens."""
+    output_usd_per_mtok: Decimal
+    """USD per million output tokens (reasoning tokens included)."""
+    cache_read_usd_per_mtok: Decimal
+    """USD per million input tokens read from the prompt cache."""
+    cache_write_usd_per_mtok: Decimal
+    """USD per million input tokens written to the prompt cache."""
+
+
+@dataclass(frozen=True)
+class LongContextTier:
+    """Other rates for every token of a call whose input exceeds `above_input_tokens` (Anthropic's >200k pricing)."""
+
+    above_input_tokens: int
+    rates: Rates
+
+
+@dataclass(frozen=True)
+class RateCard:
+    """The prices of one model from `effective_from` until the model's next card."""
+
+    model: str
+    rates: Rates
+    effective_from: datetime
+    """UTC instant from which this card is in force."""
+    source: str
+    """Where the figures came from, with its date."""
+    provider: str | None = None
+    aliases: tuple[str, ...] = ()
+    long_context: LongContextTier | None = None
+    note: str = ""
+
+    @property
+    def card_id(self) -> str:
+        """Stable identifier: `model@effective_from` (ISO date or instant)."""
+        stamp = self.effective_from
+        text = stamp.date().isoformat() if stamp.time() == stamp.min.time() else stamp.isoformat()
+        return f"{self.model}@{text}"
+
+    def rates_for(self, input_tokens: int) -> Rates:
+        """The rates that apply to a call with this many input tokens (cache included)."""
+        if self.long_context is not None and input_tokens > self.long_context.above_input_tokens:
+            return self.long_context.rates
+        return self.rates
+
+
+@dataclass(frozen=True)
+class Price:
+    """The outcome of pricing one call."""
+
+    cost_usd: Decimal
+    pricing_unknown: bool
+    """True when no card covers the model at the call's time: `cost_usd` is then an estimate."""
+    card: RateCard | None = None
+    """The card that priced the call (the default model's card for an estimate), if any."""
+
+    @property
+    def card_id(self) -> str | None:
+        return self.card.card_id if self.card is not None else None
+
+
+@dataclass(frozen=True)
+class CardDiff:
+    """A difference between a shipped card and the genai-prices snapshot."""
+
+    model: str
+    field: str
+    ours: str
+    snapshot: str
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as plain text without exponent or trailing zeros: Decimal('10.0') -> '10'."""
+    return format(value.normalize(), "f")

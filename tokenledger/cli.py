@@ -1,0 +1,20 @@
+"""The `tokenledger` command: one subcommand per part of the product."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from rates import _cli as rates_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tokenledger", description="Self-hosted LLM cost observability.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    rates_cli.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
