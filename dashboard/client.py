@@ -1,0 +1,143 @@
+"""The read-API client: the dashboard's only data source. Arrow over HTTP in, polars out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import polars as pl
+import pyarrow as pa
+
+from .errors import CollectorUnavailable, DashboardError, NotAuthorized, RequestRejected
+from .money import as_money
+
+SPEND_MONEY = ("cost_usd", "priced_cost_usd", "unpriced_cost_usd")
+CALLS_MONEY = ("cost_usd", "reported_cost_usd")
+REVIEW_MONEY = ("estimated_cost_usd",)
+DEFAULT_TIMEOUT_S = 15.0
+
+
+class ReadClient:
+    """Talks to one collector. `read_token` for GET routes; `admin_token` for rate changes (and reads too)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        read_token: str | None = None,
+        admin_token: str | None = None,
+        http_client: httpx.Client | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._read_token = read_token or admin_token
+        self._admin_token = admin_token
+        self._http = http_client or httpx.Client(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ReadClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    def healthz(self) -> dict[str, Any]:
+        return self._request("GET", "/healthz", token=None).json()
+
+    def spend(self, group_by: list[str] | tuple[str, ...], params: Mapping[str, str]) -> pl.DataFrame:
+        """`GET /api/v1/spend`: one row per group, costs as `MONEY`."""
+        frame = self._arrow("/api/v1/spend", {**params, "group_by": ",".join(group_by)})
+        return as_money(frame, SPEND_MONEY)
+
+    def latency(self, group_by: list[str] | tuple[str, ...], params: Mapping[str, str]) -> pl.DataFrame:
+        """`GET /api/v1/latency`: p50/p95/p99 ms, error rate and mean ttft per group."""
+        return self._arrow("/api/v1/latency", {**params, "group_by": ",".join(group_by)})
+
+    def calls(self, params: Mapping[str, str], *, limit: int = 1000, offset: int = 0) -> pl.DataFrame:
+        """`GET /api/v1/calls`: raw rows, newest first."""
+        frame = self._arrow("/api/v1/calls", {**params, "limit": str(limit), "offset": str(offset)})
+        return as_money(frame, CALLS_MONEY)
+
+    def review(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/review`: the unpriced-model queue as JSON (each entry may carry a nested `suggested` card)."""
+        body = self._request("GET", "/api/v1/review", token=self._read_token).json()
+        return list(body.get("models", []))
+
+    def rates(self) -> list[dict[str, Any]]:
+        body = self._request("GET", "/api/v1/rates", token=self._read_token).json()
+        return list(body.get("cards", body.get("rows", [])) if isinstance(body, dict) else body)
+
+    def repricings(self) -> list[dict[str, Any]]:
+        body = self._request("GET", "/api/v1/repricings", token=self._read_token).json()
+        return list(body.get("rows", body.get("repricings", [])) if isinstance(body, dict) else body)
+
+    # -- admin ---------------------------------------------------------------------------------------------
+
+    def preview_card(self, card: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /api/v1/rates?dry_run=true`: rows, old and new totals; nothing changes."""
+        return self._post_card(card, dry_run=True)
+
+    def apply_card(self, card: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /api/v1/rates`: store the card and reprice that model's rows from its effective date."""
+        return self._post_card(card, dry_run=False)
+
+    def _post_card(self, card: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        if not self._admin_token:
+            raise NotAuthorized("Changing rate cards needs the admin token: set TOKENLEDGER_ADMIN_TOKEN.")
+        params = {"dry_run": "true"} if dry_run else None
+        return self._request("POST", "/api/v1/rates", token=self._admin_token, json=dict(card), params=params).json()
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    def _arrow(self, path: str, params: Mapping[str, str]) -> pl.DataFrame:
+        response = self._request("GET", path, token=self._read_token, params={**params, "format": "arrow"})
+        try:
+            table = pa.ipc.open_stream(response.content).read_all()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DashboardError(f"The collector's answer to {path} is not an Arrow stream: {exc}") from exc
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def _request(self, method: str, path: str, *, token: str | None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        url = self.base_url + path
+        try:
+            response = self._http.request(method, url, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise CollectorUnavailable(f"The collector at {self.base_url} did not answer in time.") from exc
+        except httpx.TransportError as exc:
+            raise CollectorUnavailable(
+                f"Cannot reach the collector at {self.base_url}. Is `tokenledger collector` running? ({exc})"
+            ) from exc
+        status = response.status_code
+        if status < 400:
+            return response
+        detail = _detail(response)
+        if status in (401, 403):
+            which = "admin" if method == "POST" else "read (or admin)"
+            raise NotAuthorized(
+                f"The collector refused the {which} token ({status}: {detail}). "
+                "Set TOKENLEDGER_READ_TOKEN / TOKENLEDGER_ADMIN_TOKEN to a token the collector accepts."
+            )
+        if status >= 500 or status == 429:
+            raise CollectorUnavailable(f"The collector at {self.base_url} is unavailable ({status}: {detail}).")
+        raise RequestRejected(f"The collector rejected {method} {path} ({status}: {detail}).", status)
+
+
+def _detail(response: httpx.Response) -> str:
+    """The collector's message from an error body, short, without echoing headers."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("detail", "error", "message"):
+            if key in body:
+                return str(body[key])[:300]
+    return str(body)[:300]

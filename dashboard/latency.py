@@ -1,0 +1,52 @@
+"""Latency shaping: percentiles over time, error rate, time to first token. Polars in, polars out."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .spend import NONE_LABEL, layer_order
+
+PERCENTILES = ("p50_ms", "p95_ms", "p99_ms")
+LATENCY_METRICS = ("calls", *PERCENTILES, "error_rate", "ttft_ms")
+
+
+def ensure_latency(df: pl.DataFrame, group_by: list[str]) -> pl.DataFrame:
+    """Every expected column present (floats), null group keys labelled."""
+    if df.width == 0:
+        schema = {k: (pl.Date() if k == "day" else pl.String()) for k in group_by}
+        df = pl.DataFrame(schema=schema | {"calls": pl.Int64()})
+    adds = [pl.lit(None, pl.Float64).alias(c) for c in LATENCY_METRICS if c not in df.columns]
+    df = df.with_columns(adds) if adds else df
+    casts = [pl.col(c).cast(pl.Float64) for c in (*PERCENTILES, "error_rate", "ttft_ms")]
+    labels = [pl.col(k).fill_null(NONE_LABEL) for k in group_by if k != "day"]
+    return df.with_columns(*casts, *labels)
+
+
+def percentiles_long(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    """`day, <key>, percentile, latency_ms`: one row per line point, for a faceted or coloured line chart."""
+    df = ensure_latency(df, ["day", key])
+    long = df.unpivot(index=["day", key], on=list(PERCENTILES), variable_name="percentile", value_name="latency_ms")
+    long = long.with_columns(pl.col("percentile").str.replace("_ms", ""))
+    return long.drop_nulls("latency_ms").sort("day", key, "percentile")
+
+
+def error_rate_over_time(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    """`day, <key>, calls, error_rate` (a fraction 0..1)."""
+    df = ensure_latency(df, ["day", key])
+    return df.select("day", key, "calls", "error_rate").drop_nulls("error_rate").sort("day", key)
+
+
+def summary(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    """One row per group: calls, p50/p95/p99 ms, error rate, mean ttft for streams; layers in product order."""
+    df = ensure_latency(df, [key]).select(key, *LATENCY_METRICS)
+    if key == "layer":
+        order = layer_order(df.get_column("layer").to_list())
+        rank = pl.DataFrame({"layer": order, "_rank": list(range(len(order)))})
+        return df.join(rank, on="layer", how="left").sort("_rank").drop("_rank")
+    return df.sort("calls", key, descending=[True, False])
+
+
+def ttft(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Groups that streamed (a ttft value), with their mean time to first token."""
+    df = ensure_latency(df, [key])
+    return df.filter(pl.col("ttft_ms").is_not_null()).select(key, "calls", "ttft_ms").sort("ttft_ms", descending=True)

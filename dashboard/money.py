@@ -1,0 +1,63 @@
+"""Money in polars: Decimal columns, never float, except when handed to a chart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import polars as pl
+
+MONEY = pl.Decimal(38, 18)
+"""The dtype every cost column is normalised to (DuckDB's DECIMAL(38, s) fits; 20 integer digits)."""
+
+ZERO = Decimal(0)
+
+
+def as_money(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Cast the named columns to `MONEY`: decimals keep their value, decimal strings are parsed.
+
+    A float cost column is refused: it would mean money already lost precision upstream.
+    """
+    casts = []
+    for name in columns:
+        if name not in df.columns:
+            continue
+        dtype = df.schema[name]
+        if dtype == pl.String:
+            casts.append(pl.col(name).str.to_decimal(scale=MONEY.scale).cast(MONEY))
+        elif isinstance(dtype, pl.Decimal) or dtype == pl.Null or dtype.is_integer():
+            casts.append(pl.col(name).cast(MONEY))
+        else:
+            raise TypeError(f"cost column {name!r} has type {dtype}, expected a decimal")
+    return df.with_columns(casts) if casts else df
+
+
+def total(df: pl.DataFrame, column: str) -> Decimal:
+    """The exact sum of a money column (0 for an empty frame)."""
+    if df.is_empty() or column not in df.columns:
+        return ZERO
+    value = df.get_column(column).cast(MONEY).sum()
+    return Decimal(value) if value is not None else ZERO
+
+
+def to_float(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Float copies of money columns, for chart rendering only."""
+    return df.with_columns(pl.col(c).cast(pl.Float64) for c in columns if c in df.columns)
+
+
+def format_usd(amount: Decimal | None) -> str:
+    """`$1,234.57`; amounts under a dollar keep four decimals (`$0.0042`) so small spend does not read as $0."""
+    if amount is None:
+        return "—"
+    amount = Decimal(amount)
+    places = Decimal("0.01") if abs(amount) >= 1 or amount == 0 else Decimal("0.0001")
+    rounded = amount.quantize(places, rounding=ROUND_HALF_EVEN)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}${abs(rounded):,}"
+
+
+def format_pct(fraction: float | None) -> str:
+    """`+12.5%` / `-3.0%`; `n/a` when there is nothing to compare against."""
+    if fraction is None:
+        return "n/a"
+    return f"{fraction * 100:+.1f}%"

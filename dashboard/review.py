@@ -1,0 +1,127 @@
+"""The unpriced-model review queue, its banner, and the rate-card form. Polars in, polars out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+
+from .money import MONEY, format_usd, total
+
+RATE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
+RATE_LABELS = {
+    "input_usd_per_mtok": "Input, USD per million tokens",
+    "output_usd_per_mtok": "Output, USD per million tokens",
+    "cache_read_usd_per_mtok": "Cache read, USD per million tokens (blank: input rate)",
+    "cache_write_usd_per_mtok": "Cache write, USD per million tokens (blank: input rate)",
+}
+_QUEUE_SCHEMA = {
+    "model": pl.String(),
+    "provider": pl.String(),
+    "calls": pl.Int64(),
+    "input_tokens": pl.Int64(),
+    "output_tokens": pl.Int64(),
+    "estimated_cost_usd": MONEY,
+    "first_seen": pl.Datetime("us", "UTC"),
+    "last_seen": pl.Datetime("us", "UTC"),
+    "has_suggestion": pl.Boolean(),
+}
+
+
+def queue_frame(models: list[Mapping[str, Any]]) -> pl.DataFrame:
+    """The queue as a frame, most expensive first; `suggested` cards stay in the JSON, flagged here."""
+    rows = []
+    for m in models:
+        rows.append(
+            {
+                "model": m.get("model"),
+                "provider": m.get("provider"),
+                "calls": int(m.get("calls") or 0),
+                "input_tokens": int(m.get("input_tokens") or 0),
+                "output_tokens": int(m.get("output_tokens") or 0),
+                "estimated_cost_usd": Decimal(str(m.get("estimated_cost_usd") or "0")),
+                "first_seen": _instant(m.get("first_seen")),
+                "last_seen": _instant(m.get("last_seen")),
+                "has_suggestion": bool(m.get("suggested")),
+            }
+        )
+    df = pl.DataFrame(rows, schema=_QUEUE_SCHEMA, orient="row") if rows else pl.DataFrame(schema=_QUEUE_SCHEMA)
+    return df.sort(["estimated_cost_usd", "model"], descending=[True, False])
+
+
+def _instant(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def banner_text(queue: pl.DataFrame) -> str | None:
+    """`N calls from M unpriced models (est. $X) awaiting review`, or None when the queue is empty."""
+    if queue.is_empty():
+        return None
+    calls = int(queue.get_column("calls").sum())
+    models = queue.height
+    est = format_usd(total(queue, "estimated_cost_usd"))
+    return (
+        f"{calls:,} call{'s' if calls != 1 else ''} from {models} unpriced model{'s' if models != 1 else ''} "
+        f"(est. {est}) awaiting review"
+    )
+
+
+def form_defaults(entry: Mapping[str, Any]) -> dict[str, str]:
+    """Initial text for the card form: the suggested card's rates (blank without one), effective from the
+    model's first sighting so the whole history gets priced."""
+    suggested = entry.get("suggested") or {}
+    out = {f: _rate_text(suggested.get(f)) for f in RATE_FIELDS}
+    first = _instant(entry.get("first_seen"))
+    out["effective_from"] = (first.date() if first else date.today()).isoformat()
+    source = suggested.get("source") if isinstance(suggested, Mapping) else None
+    out["note"] = f"from suggestion: {source}" if source else ""
+    return out
+
+
+def _rate_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def card_payload(model: str, fields: Mapping[str, str]) -> dict[str, str]:
+    """The `POST /api/v1/rates` body from the form's text; raises ValueError naming the first bad field.
+
+    Rates go as decimal strings (never float). Blank cache rates default to the input rate.
+    """
+    body: dict[str, str] = {"model": model}
+    for name in RATE_FIELDS:
+        text = (fields.get(name) or "").strip()
+        if not text and name.startswith("cache_"):
+            text = (fields.get("input_usd_per_mtok") or "").strip()
+        if not text:
+            raise ValueError(f"{RATE_LABELS[name].split(',')[0]} rate is required")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{RATE_LABELS[name].split(',')[0]} rate is not a number: {text!r}") from None
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"{RATE_LABELS[name].split(',')[0]} rate must be a number >= 0, got {text!r}")
+        body[name] = format(value, "f")
+    try:
+        body["effective_from"] = date.fromisoformat((fields.get("effective_from") or "").strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"effective from must be a date (YYYY-MM-DD), got {fields.get('effective_from')!r}") from None
+    body["note"] = (fields.get("note") or "").strip()
+    return body
+
+
+def preview_frame(preview: Mapping[str, Any]) -> pl.DataFrame:
+    """The repricing preview as one row: rows affected, old and new totals, and the difference (Decimals)."""
+    old = Decimal(str(preview.get("old_cost_usd", "0")))
+    new = Decimal(str(preview.get("new_cost_usd", "0")))
+    delta = Decimal(str(preview["delta_usd"])) if preview.get("delta_usd") is not None else new - old
+    return pl.DataFrame(
+        {"rows": [int(preview.get("rows", 0))], "old_cost_usd": [old], "new_cost_usd": [new], "delta_usd": [delta]},
+        schema={"rows": pl.Int64(), "old_cost_usd": MONEY, "new_cost_usd": MONEY, "delta_usd": MONEY},
+    )

@@ -1,0 +1,55 @@
+"""The dashboard's settings, read from the environment in one place.
+
+Precedence: explicit arguments to `tokenledger dashboard` are passed to the Streamlit process as these same
+variables, so the app reads only the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_COLLECTOR_URL = "http://127.0.0.1:4318"
+COLLECTOR_URL_ENV = "TOKENLEDGER_COLLECTOR_URL"
+READ_TOKEN_ENV = "TOKENLEDGER_READ_TOKEN"
+ADMIN_TOKEN_ENV = "TOKENLEDGER_ADMIN_TOKEN"
+CACHE_TTL_ENV = "TOKENLEDGER_DASHBOARD_CACHE_TTL_S"
+DEFAULT_CACHE_TTL_S = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    collector_url: str = DEFAULT_COLLECTOR_URL
+    read_token: str | None = None
+    admin_token: str | None = None
+    cache_ttl_s: int = DEFAULT_CACHE_TTL_S
+
+    def __repr__(self) -> str:  # never show a token
+        return f"Settings(collector_url={self.collector_url!r}, cache_ttl_s={self.cache_ttl_s})"
+
+    @property
+    def read_bearer(self) -> str | None:
+        """The token for read routes: the read token, else the admin token (accepted everywhere)."""
+        return self.read_token or self.admin_token
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `environ` (default `os.environ`); a bad value raises ValueError naming the variable."""
+    env = os.environ if environ is None else environ
+    url = (env.get(COLLECTOR_URL_ENV) or DEFAULT_COLLECTOR_URL).strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"{COLLECTOR_URL_ENV} must be an http(s) URL, got {url!r}")
+    ttl_text = env.get(CACHE_TTL_ENV) or str(DEFAULT_CACHE_TTL_S)
+    try:
+        ttl = int(ttl_text)
+    except ValueError:
+        raise ValueError(f"{CACHE_TTL_ENV} must be a whole number of seconds, got {ttl_text!r}") from None
+    if ttl < 0:
+        raise ValueError(f"{CACHE_TTL_ENV} must not be negative, got {ttl}")
+    return Settings(
+        collector_url=url,
+        read_token=env.get(READ_TOKEN_ENV) or None,
+        admin_token=env.get(ADMIN_TOKEN_ENV) or None,
+        cache_ttl_s=ttl,
+    )

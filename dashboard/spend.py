@@ -1,0 +1,157 @@
+"""Spend shaping: priced against estimated, per layer, per day, breakdowns. Polars in, polars out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from .money import MONEY, ZERO, total
+
+KNOWN_LAYERS = ("chat", "analysis", "drafts", "agents")
+"""Shown first, in this order; any other layer the data has follows alphabetically."""
+NONE_LABEL = "(none)"
+SPEND_COUNTS = ("calls", "input_tokens", "output_tokens", "unpriced_calls")
+SPEND_COSTS = ("cost_usd", "priced_cost_usd", "unpriced_cost_usd")
+
+
+@dataclass(frozen=True)
+class SpendTotals:
+    """Totals with priced and estimated kept apart. `total_usd` is labelled as including estimates."""
+
+    calls: int
+    unpriced_calls: int
+    priced_usd: Decimal
+    estimated_usd: Decimal
+
+    @property
+    def total_usd(self) -> Decimal:
+        return self.priced_usd + self.estimated_usd
+
+
+def empty_spend(group_by: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    """A zero-row spend frame with the API's columns."""
+    schema: dict[str, pl.DataType] = {k: (pl.Date() if k == "day" else pl.String()) for k in group_by}
+    schema |= {c: pl.Int64() for c in SPEND_COUNTS} | {c: MONEY for c in SPEND_COSTS}
+    return pl.DataFrame(schema=schema)
+
+
+def ensure_spend(df: pl.DataFrame, group_by: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    """The frame with every expected column (an empty answer may carry no schema), group keys labelled."""
+    if df.width == 0 or df.is_empty():
+        df = empty_spend(group_by) if df.width == 0 else df
+    missing = [
+        pl.lit(None, MONEY).alias(c) if c in SPEND_COSTS else pl.lit(0, pl.Int64).alias(c)
+        for c in (*SPEND_COUNTS, *SPEND_COSTS)
+        if c not in df.columns
+    ]
+    df = df.with_columns(missing) if missing else df
+    labels = [pl.col(k).fill_null(NONE_LABEL) for k in group_by if k != "day" and k in df.columns]
+    return df.with_columns(labels) if labels else df
+
+
+def totals(df: pl.DataFrame) -> SpendTotals:
+    """Calls and money over the whole frame."""
+    calls = int(df.get_column("calls").sum() or 0) if not df.is_empty() else 0
+    unpriced = int(df.get_column("unpriced_calls").sum() or 0) if not df.is_empty() else 0
+    return SpendTotals(calls, unpriced, total(df, "priced_cost_usd"), total(df, "unpriced_cost_usd"))
+
+
+def change(current: Decimal, previous: Decimal) -> float | None:
+    """Relative change as a fraction (0.25 = +25%); None when the previous period spent nothing."""
+    if previous == ZERO:
+        return None
+    return float((current - previous) / previous)
+
+
+def layer_order(layers: list[str]) -> list[str]:
+    """Known layers first in product order, then the rest alphabetically."""
+    known = [x for x in KNOWN_LAYERS if x in layers]
+    return known + sorted(x for x in set(layers) if x not in KNOWN_LAYERS)
+
+
+def _sort_layers(df: pl.DataFrame) -> pl.DataFrame:
+    order = layer_order(df.get_column("layer").to_list())
+    rank = pl.DataFrame({"layer": order, "_rank": list(range(len(order)))})
+    return df.join(rank, on="layer", how="left").sort("_rank").drop("_rank")
+
+
+def by_layer_with_change(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """Per layer: calls, priced, estimated, total, the previous period's total, and the change.
+
+    Layers present in either period appear; a layer absent from a period counts 0 there.
+    """
+    cur = (
+        ensure_spend(current, ["layer"])
+        .group_by("layer")
+        .agg(
+            pl.col("calls").sum(),
+            pl.col("unpriced_calls").sum(),
+            pl.col("priced_cost_usd").sum().alias("priced_usd"),
+            pl.col("unpriced_cost_usd").sum().alias("estimated_usd"),
+        )
+    )
+    prev = ensure_spend(previous, ["layer"]).group_by("layer").agg(pl.col("cost_usd").sum().alias("previous_total_usd"))
+    out = cur.join(prev, on="layer", how="full", coalesce=True).with_columns(
+        pl.col("calls", "unpriced_calls").fill_null(0),
+        pl.col("priced_usd", "estimated_usd", "previous_total_usd").fill_null(pl.lit(0, MONEY)).cast(MONEY),
+    )
+    out = out.with_columns((pl.col("priced_usd") + pl.col("estimated_usd")).cast(MONEY).alias("total_usd"))
+    out = out.with_columns((pl.col("total_usd") - pl.col("previous_total_usd")).cast(MONEY).alias("change_usd"))
+    out = out.with_columns(
+        pl.when(pl.col("previous_total_usd") != 0)
+        .then(pl.col("change_usd").cast(pl.Float64) / pl.col("previous_total_usd").cast(pl.Float64))
+        .otherwise(None)
+        .alias("change_pct")
+    )
+    cols = ["layer", "calls", "unpriced_calls", "priced_usd", "estimated_usd", "total_usd"]
+    return _sort_layers(out.select(*cols, "previous_total_usd", "change_usd", "change_pct"))
+
+
+def priced_only(df: pl.DataFrame) -> pl.DataFrame:
+    """Keep only priced spend (pricing_unknown = false): calls and costs without the estimates.
+
+    Token counts cannot be split by the aggregate API, so they are dropped rather than shown mixed.
+    """
+    out = df.with_columns(
+        (pl.col("calls") - pl.col("unpriced_calls")).alias("calls"),
+        pl.col("priced_cost_usd").alias("cost_usd"),
+        pl.lit(0, pl.Int64).alias("unpriced_calls"),
+        pl.lit(0, MONEY).alias("unpriced_cost_usd"),
+    )
+    return out.drop("input_tokens", "output_tokens", strict=False).filter(pl.col("calls") > 0)
+
+
+def daily_by_layer(df: pl.DataFrame) -> pl.DataFrame:
+    """`day, layer, cost_usd, priced_cost_usd, unpriced_cost_usd` sorted for a stacked daily chart."""
+    df = ensure_spend(df, ["day", "layer"])
+    out = df.group_by("day", "layer").agg(pl.col(c).sum() for c in ("calls", *SPEND_COSTS))
+    return out.sort("day", "layer")
+
+
+def breakdown(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Spend by one dimension, biggest first, with each group's share of the total (a float, for display)."""
+    df = ensure_spend(df, [key])
+    cols = [c for c in ("calls", "unpriced_calls", "input_tokens", "output_tokens", *SPEND_COSTS) if c in df.columns]
+    out = df.group_by(key).agg(pl.col(c).sum() for c in cols)
+    grand = total(out, "cost_usd")
+    share = (pl.col("cost_usd").cast(pl.Float64) / float(grand)) if grand else pl.lit(None, pl.Float64)
+    return out.with_columns(share.alias("share")).sort(["cost_usd", key], descending=[True, False])
+
+
+def report_table(df: pl.DataFrame, group_by: list[str]) -> pl.DataFrame:
+    """The Spend page's table (and CSV): group keys, counts, then money with priced and estimated apart."""
+    df = ensure_spend(df, group_by)
+    money = [c for c in ("priced_cost_usd", "unpriced_cost_usd", "cost_usd") if c in df.columns]
+    counts = [c for c in ("calls", "unpriced_calls", "input_tokens", "output_tokens") if c in df.columns]
+    out = df.select(*group_by, *counts, *money).rename(
+        {"unpriced_cost_usd": "estimated_cost_usd", "cost_usd": "total_cost_usd"}
+    )
+    sort_desc = [k == "day" for k in group_by]
+    return out.sort(group_by, descending=sort_desc) if group_by else out
+
+
+def to_csv(df: pl.DataFrame) -> bytes:
+    """CSV bytes with money written exactly (decimal text, no float rounding)."""
+    return df.write_csv().encode()

@@ -1,0 +1,316 @@
+"""Unit tests for the dashboard's data layer: plain polars functions, frames shaped like the read API's Arrow."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from dashboard import filters, latency, money, policy, review, spend
+from dashboard.money import MONEY
+
+D = Decimal
+
+
+def spend_frame(rows: list[dict], keys: tuple[str, ...]) -> pl.DataFrame:
+    schema = {k: (pl.Date() if k == "day" else pl.String()) for k in keys}
+    schema |= {c: pl.Int64() for c in spend.SPEND_COUNTS} | {c: pl.Decimal(38, 9) for c in spend.SPEND_COSTS}
+    df = pl.DataFrame(rows, schema=schema, orient="row")
+    return money.as_money(df, spend.SPEND_COSTS)
+
+
+def row(cost: str, priced: str, calls: int = 1, unpriced_calls: int = 0, **keys) -> dict:
+    est = D(cost) - D(priced)
+    return keys | {
+        "calls": calls,
+        "input_tokens": 100 * calls,
+        "output_tokens": 10 * calls,
+        "unpriced_calls": unpriced_calls,
+        "cost_usd": D(cost),
+        "priced_cost_usd": D(priced),
+        "unpriced_cost_usd": est,
+    }
+
+
+# -- money -----------------------------------------------------------------------------------------------------
+
+
+def test_as_money_parses_decimal_strings_exactly_and_refuses_floats():
+    df = pl.DataFrame({"cost_usd": ["0.000001234567890123", "12.5"]})
+    out = money.as_money(df, ["cost_usd"])
+    assert out.schema["cost_usd"] == MONEY
+    assert money.total(out, "cost_usd") == D("12.500001234567890123")
+    with pytest.raises(TypeError, match="cost_usd"):
+        money.as_money(pl.DataFrame({"cost_usd": [1.5]}), ["cost_usd"])
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [(D("1234.565"), "$1,234.56"), (D("0.00423"), "$0.0042"), (D(0), "$0.00"), (D("-2.5"), "-$2.50"), (None, "—")],
+)
+def test_format_usd(amount, text):
+    assert money.format_usd(amount) == text
+
+
+def test_format_pct():
+    assert money.format_pct(0.125) == "+12.5%"
+    assert money.format_pct(-0.03) == "-3.0%"
+    assert money.format_pct(None) == "n/a"
+
+
+# -- periods ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "prev"),
+    [
+        (date(2026, 11, 1), date(2026, 11, 26), (date(2026, 10, 1), date(2026, 10, 26))),
+        (date(2026, 11, 1), date(2026, 11, 30), (date(2026, 10, 1), date(2026, 10, 31))),
+        (date(2026, 3, 1), date(2026, 3, 30), (date(2026, 2, 1), date(2026, 2, 28))),
+        (date(2026, 1, 1), date(2026, 1, 15), (date(2025, 12, 1), date(2025, 12, 15))),
+        (date(2026, 11, 10), date(2026, 11, 16), (date(2026, 11, 3), date(2026, 11, 9))),
+        (date(2026, 10, 1), date(2026, 11, 5), (date(2026, 8, 26), date(2026, 9, 30))),
+    ],
+)
+def test_previous_period(start, end, prev):
+    assert filters.previous_period(start, end) == prev
+
+
+def test_filters_params_end_is_exclusive_and_only_set_filters_are_sent():
+    f = filters.Filters(date(2026, 11, 1), date(2026, 11, 26), layer="chat")
+    assert f.params() == {"start": "2026-11-01", "end": "2026-11-27", "layer": "chat"}
+    assert f.previous().params()["start"] == "2026-10-01"
+    with pytest.raises(ValueError, match="before it starts"):
+        filters.Filters(date(2026, 11, 2), date(2026, 11, 1))
+
+
+def test_month_to_date_and_describe():
+    assert filters.month_to_date(date(2026, 11, 26)) == (date(2026, 11, 1), date(2026, 11, 26))
+    assert filters.describe_period(date(2026, 11, 1), date(2026, 11, 26)) == "Nov 1 – Nov 26, 2026"
+
+
+def test_filter_options_drop_nulls_and_sort():
+    df = pl.DataFrame({"layer": ["b", None, "a", "b"], "service": ["s", "s", None, "t"]})
+    opts = filters.filter_options(df)
+    assert opts["layer"] == ["a", "b"] and opts["service"] == ["s", "t"] and opts["model"] == []
+
+
+# -- spend -----------------------------------------------------------------------------------------------------
+
+
+def test_totals_keep_priced_and_estimated_apart():
+    df = spend_frame([row("3.5", "3.5", calls=3, layer="chat"), row("0.75", "0", 2, 2, layer="agents")], ("layer",))
+    t = spend.totals(df)
+    assert (t.calls, t.unpriced_calls) == (5, 2)
+    assert (t.priced_usd, t.estimated_usd, t.total_usd) == (D("3.5"), D("0.75"), D("4.25"))
+    empty = spend.totals(spend.empty_spend(["layer"]))
+    assert (empty.calls, empty.total_usd) == (0, D(0))
+
+
+def test_by_layer_with_change_orders_layers_and_computes_change():
+    cur = spend_frame(
+        [
+            row("2", "2", layer="analysis"),
+            row("10", "8", 4, 1, layer="chat"),
+            row("1", "1", layer="zeta"),
+            row("0.5", "0.5", layer=None),
+        ],
+        ("layer",),
+    )
+    prev = spend_frame([row("5", "5", layer="chat"), row("3", "3", layer="drafts")], ("layer",))
+    out = spend.by_layer_with_change(cur, prev)
+    assert out.get_column("layer").to_list() == ["chat", "analysis", "drafts", "(none)", "zeta"]
+    chat = out.row(0, named=True)
+    assert (chat["priced_usd"], chat["estimated_usd"], chat["total_usd"]) == (D(8), D(2), D(10))
+    assert chat["previous_total_usd"] == D(5) and chat["change_usd"] == D(5) and chat["change_pct"] == 1.0
+    drafts = out.row(2, named=True)
+    assert drafts["total_usd"] == D(0) and drafts["change_pct"] == -1.0
+    assert out.row(1, named=True)["change_pct"] is None  # analysis spent nothing before
+    assert out.schema["total_usd"] == MONEY
+    assert money.total(out, "total_usd") == D("13.5")
+
+
+def test_change_is_none_without_a_previous_figure():
+    assert spend.change(D(3), D(0)) is None
+    assert spend.change(D(3), D(2)) == 0.5
+
+
+def test_priced_only_drops_estimates_and_mixed_token_counts():
+    df = spend_frame([row("10", "8", 4, 1, model="a"), row("0.5", "0", 2, 2, model="unpriced-x")], ("model",))
+    out = spend.priced_only(df)
+    assert out.get_column("model").to_list() == ["a"]
+    assert out.row(0, named=True)["calls"] == 3 and out.row(0, named=True)["cost_usd"] == D(8)
+    assert "input_tokens" not in out.columns
+    assert spend.totals(out).estimated_usd == D(0)
+
+
+def test_daily_by_layer_and_breakdown():
+    days = [date(2026, 11, 1), date(2026, 11, 2)]
+    df = spend_frame(
+        [
+            row("1", "1", day=days[0], layer="chat"),
+            row("2", "2", day=days[0], layer="agents"),
+            row("4", "3", 2, 1, day=days[1], layer="chat"),
+        ],
+        ("day", "layer"),
+    )
+    daily = spend.daily_by_layer(df)
+    assert daily.height == 3 and daily.get_column("day").to_list()[0] == days[0]
+    assert money.total(daily, "cost_usd") == D(7)
+    by = spend.breakdown(df, "layer")
+    assert by.get_column("layer").to_list() == ["chat", "agents"]
+    assert by.row(0, named=True)["cost_usd"] == D(5)
+    assert by.get_column("share").sum() == pytest.approx(1.0)
+
+
+def test_report_table_and_csv_keep_exact_decimals():
+    df = spend_frame([row("0.000001234", "0.000001234", model="m", layer="chat")], ("layer", "model"))
+    table = spend.report_table(df, ["layer", "model"])
+    assert table.columns[:2] == ["layer", "model"]
+    assert {"priced_cost_usd", "estimated_cost_usd", "total_cost_usd"} <= set(table.columns)
+    assert "0.000001234" in spend.to_csv(table).decode()
+
+
+def test_ensure_spend_fills_an_empty_answer():
+    out = spend.ensure_spend(pl.DataFrame(), ["layer"])
+    assert out.is_empty() and "priced_cost_usd" in out.columns and "layer" in out.columns
+
+
+# -- latency ---------------------------------------------------------------------------------------------------
+
+
+def latency_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "day": [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2)],
+            "layer": ["agents", "chat", "chat"],
+            "calls": [4, 10, 6],
+            "p50_ms": [100.0, 200.0, 210.0],
+            "p95_ms": [150.0, 400.0, 420.0],
+            "p99_ms": [190.0, 900.0, 950.0],
+            "error_rate": [0.0, 0.1, 0.0],
+            "ttft_ms": [None, 120.0, 130.0],
+        }
+    )
+
+
+def test_percentiles_long_and_error_rate():
+    long = latency.percentiles_long(latency_frame(), "layer")
+    assert long.height == 9 and set(long.get_column("percentile").unique()) == {"p50", "p95", "p99"}
+    chat_p99 = long.filter((pl.col("layer") == "chat") & (pl.col("percentile") == "p99"))
+    assert chat_p99.get_column("latency_ms").to_list() == [900.0, 950.0]
+    err = latency.error_rate_over_time(latency_frame(), "layer")
+    assert err.filter(pl.col("error_rate") > 0).get_column("layer").to_list() == ["chat"]
+
+
+def test_latency_summary_and_ttft():
+    per_layer = latency_frame().drop("day").filter(pl.col("p50_ms") != 210.0)
+    out = latency.summary(per_layer, "layer")
+    assert out.get_column("layer").to_list() == ["chat", "agents"]
+    streamed = latency.ttft(per_layer, "layer")
+    assert streamed.get_column("layer").to_list() == ["chat"]
+    assert latency.ensure_latency(pl.DataFrame(), ["layer"]).is_empty()
+
+
+# -- review ----------------------------------------------------------------------------------------------------
+
+QUEUE = [
+    {
+        "model": "grok-9-preview",
+        "provider": "x_ai",
+        "calls": 3,
+        "input_tokens": 3000,
+        "output_tokens": 300,
+        "estimated_cost_usd": "0.0045",
+        "first_seen": "2026-11-20T10:00:00Z",
+        "last_seen": "2026-11-25T10:00:00Z",
+        "suggested": None,
+    },
+    {
+        "model": "mystery-1",
+        "provider": None,
+        "calls": 1,
+        "input_tokens": 10,
+        "output_tokens": 1,
+        "estimated_cost_usd": "1.5",
+        "first_seen": "2026-11-02T08:30:00+00:00",
+        "last_seen": "2026-11-02T08:30:00+00:00",
+        "suggested": {"input_usd_per_mtok": "3.00", "output_usd_per_mtok": "15", "source": "genai-prices 0.2"},
+    },
+]
+
+
+def test_queue_frame_and_banner():
+    q = review.queue_frame(QUEUE)
+    assert q.get_column("model").to_list() == ["mystery-1", "grok-9-preview"]
+    assert q.get_column("has_suggestion").to_list() == [True, False]
+    assert review.banner_text(q) == "4 calls from 2 unpriced models (est. $1.50) awaiting review"
+    assert review.banner_text(review.queue_frame([])) is None
+    assert review.banner_text(review.queue_frame(QUEUE[:1])) == (
+        "3 calls from 1 unpriced model (est. $0.0045) awaiting review"
+    )
+
+
+def test_form_defaults_come_from_the_suggestion_and_first_seen():
+    d = review.form_defaults(QUEUE[1])
+    assert d["input_usd_per_mtok"] == "3" and d["output_usd_per_mtok"] == "15"
+    assert d["cache_read_usd_per_mtok"] == "" and d["effective_from"] == "2026-11-02"
+    assert "genai-prices" in d["note"]
+    assert review.form_defaults(QUEUE[0])["input_usd_per_mtok"] == ""
+
+
+def test_card_payload_validates_and_keeps_decimal_text():
+    fields = {"input_usd_per_mtok": "0.20", "output_usd_per_mtok": "1.5", "effective_from": "2026-11-01"}
+    body = review.card_payload("grok-9-preview", fields)
+    assert body == {
+        "model": "grok-9-preview",
+        "input_usd_per_mtok": "0.20",
+        "output_usd_per_mtok": "1.5",
+        "cache_read_usd_per_mtok": "0.20",
+        "cache_write_usd_per_mtok": "0.20",
+        "effective_from": "2026-11-01",
+        "note": "",
+    }
+    with pytest.raises(ValueError, match="Output rate is not a number"):
+        review.card_payload("m", fields | {"output_usd_per_mtok": "abc"})
+    with pytest.raises(ValueError, match=">= 0"):
+        review.card_payload("m", fields | {"input_usd_per_mtok": "-1"})
+    with pytest.raises(ValueError, match="required"):
+        review.card_payload("m", fields | {"output_usd_per_mtok": " "})
+    with pytest.raises(ValueError, match="effective from"):
+        review.card_payload("m", fields | {"effective_from": "yesterday"})
+
+
+def test_preview_frame():
+    p = review.preview_frame({"rows": 3, "old_cost_usd": "0.0045", "new_cost_usd": "0.00105", "delta_usd": "-0.00345"})
+    r = p.row(0, named=True)
+    assert r == {"rows": 3, "old_cost_usd": D("0.0045"), "new_cost_usd": D("0.00105"), "delta_usd": D("-0.00345")}
+    assert review.preview_frame({"rows": 1, "old_cost_usd": "1", "new_cost_usd": "3"}).item(0, "delta_usd") == D(2)
+
+
+# -- policy ----------------------------------------------------------------------------------------------------
+
+
+def test_substitutions():
+    calls = pl.DataFrame(
+        {
+            "model": ["claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "grok-4"],
+            "requested_model": ["claude-sonnet-4-5", "claude-sonnet-4-5", None, None],
+            "layer": ["chat", "chat", "chat", "analysis"],
+            "service": ["bff", "bff", "bff", None],
+            "cost_usd": [D("0.1"), D("0.2"), D("1"), D("2")],
+        }
+    )
+    out = policy.substitutions(calls)
+    assert out.height == 1
+    r = out.row(0, named=True)
+    assert (r["requested_model"], r["model"], r["calls"], r["cost_usd"]) == (
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        2,
+        D("0.3"),
+    )
+    assert policy.substitution_share(calls) == (2, 4)
+    assert policy.substitutions(pl.DataFrame()).is_empty()
