@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Extra flags for the demo, e.g. `make demo DEMO_ARGS="--days 7 --rate 2"`.
+DEMO_ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/tokenledger rates list
+	$(BIN)/tokenledger demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

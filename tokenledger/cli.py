@@ -6,12 +6,14 @@ import argparse
 from collections.abc import Sequence
 
 from rates import _cli as rates_cli
+from tokenledger.demo import _cli as demo_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenledger", description="Self-hosted LLM cost observability.")
     commands = parser.add_subparsers(dest="command", required=True)
     rates_cli.register(commands)
+    demo_cli.register(commands)
     return parser
 
 

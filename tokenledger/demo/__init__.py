@@ -1,0 +1,1 @@
+"""`tokenledger demo`: the whole product running on one machine, with simulated services."""

@@ -1,0 +1,43 @@
+"""`tokenledger demo`: collector, dashboard, fake providers and simulated services, end to end, in one command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="run collector, dashboard and simulated services end to end (fake providers unless --real)",
+        description="Starts the collector, the dashboard and simulated services; backfills history through the "
+        "real OTLP path, then keeps a live trickle of calls through the llm client. Ctrl-C stops everything.",
+    )
+    demo.add_argument("--days", type=_non_negative, default=30, help="days of history to backfill (default 30)")
+    demo.add_argument("--rate", type=_positive_float, default=0.5, help="live calls per second, all services")
+    demo.add_argument("--real", action="store_true", help="send live calls to the real providers (needs API keys)")
+    demo.add_argument("--collector-port", type=int, default=4318)
+    demo.add_argument("--dashboard-port", type=int, default=8501)
+    demo.add_argument("--db", type=Path, default=Path("data/tokenledger.duckdb"), help="the collector's DuckDB file")
+    demo.add_argument("--duration", type=_positive_float, default=None, help="stop after this many seconds")
+    demo.set_defaults(handler=_run)
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .runner import run_demo  # imported late: `tokenledger rates ...` should not pay for the demo's imports
+
+    return run_demo(args)

@@ -1,0 +1,105 @@
+"""Backfill history through the real OTLP path: the client's span-building code and the OTLP/HTTP exporter.
+
+Nothing here writes to DuckDB. Spans carry start times in the past and deterministic ids, so a day sent twice
+adds nothing at the collector; days the collector already holds are not sent again at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from tqdm import tqdm
+
+from llm import CallRecord, record_call
+
+from .traffic import SimulatedCall, history
+
+
+class _QueuedIds(IdGenerator):
+    """Hands the SDK the ids the simulation chose, so a replayed call gets the same (trace_id, span_id)."""
+
+    def __init__(self) -> None:
+        self.trace_id = 0
+        self.span_id = 0
+
+    def generate_trace_id(self) -> int:
+        return self.trace_id
+
+    def generate_span_id(self) -> int:
+        return self.span_id
+
+
+def days_with_data(collector_url: str, headers: dict[str, str]) -> set[date]:
+    """The UTC days the collector already holds calls for."""
+    response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
+    response.raise_for_status()
+    return {date.fromisoformat(str(row["day"])[:10]) for row in response.json()["rows"] if int(row["calls"]) > 0}
+
+
+def to_record(call: SimulatedCall) -> CallRecord:
+    site = call.site
+    return CallRecord(
+        provider=site.provider,
+        request_model=site.used_model,
+        response_model=None if call.error_type else site.used_model,
+        response_id=None if call.error_type else call.response_id,
+        max_tokens=4096,
+        input_tokens=call.input_tokens,
+        output_tokens=call.output_tokens,
+        cache_read_tokens=call.cache_read_tokens,
+        cache_creation_tokens=call.cache_write_tokens,
+        reasoning_tokens=call.reasoning_tokens or None,
+        layer=site.layer,
+        streaming=site.path == "stream",
+        ttft_ms=call.ttft_ms,
+        requested_model=site.model if site.model != site.used_model else None,
+        error_type=call.error_type,
+    )
+
+
+def backfill(collector_url: str, days: int, today: date, headers: dict[str, str], *, progress: bool = True) -> int:
+    """Send `days` whole days of simulated calls before `today` that the collector lacks. Returns calls sent."""
+    if days == 0:
+        return 0
+    have = days_with_data(collector_url, headers)
+    todo = [(day, calls) for day, calls in history(days, today) if day not in have]
+    ids = _QueuedIds()
+    providers: dict[tuple[str, str], TracerProvider] = {}
+
+    def tracer_for(call: SimulatedCall):
+        key = (call.site.service, call.site.environment)
+        if key not in providers:
+            resource = Resource.create({"service.name": key[0], "deployment.environment.name": key[1]})
+            provider = TracerProvider(resource=resource, id_generator=ids)
+            exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=headers)
+            provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=16_384, max_export_batch_size=512))
+            providers[key] = provider
+        return providers[key].get_tracer("tokenledger.demo")
+
+    sent = 0
+    total = sum(len(calls) for _, calls in todo)
+    with tqdm(total=total, unit="call", desc="Backfill", disable=not progress or total == 0) as bar:
+        for day, calls in todo:
+            for call in calls:
+                ids.trace_id, ids.span_id = call.trace_id, call.span_id
+                start_ns = int(call.start.timestamp() * 1e9)
+                record_call(
+                    to_record(call),
+                    start_time_ns=start_ns,
+                    end_time_ns=start_ns + call.duration_ms * 10**6,
+                    tracer=tracer_for(call),
+                )
+            for provider in providers.values():  # a day at a time: the queue never overflows and drops spans
+                provider.force_flush()
+            sent += len(calls)
+            bar.set_postfix_str(day.isoformat())
+            bar.update(len(calls))
+    for provider in providers.values():
+        provider.shutdown()
+    return sent

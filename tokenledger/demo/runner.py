@@ -1,0 +1,98 @@
+"""The demo's main loop: start everything, backfill, keep live traffic going, stop everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+
+from .processes import DemoError, ProcessGroup, port_is_free
+
+# Share of the live rate per worker; each worker is one (service, environment) of the simulated product.
+LIVE_WORKERS = (
+    ("chat-bff", "production", 0.45, {"CGX_FRONTEND_MODEL_NAME": "claude-sonnet-4-6", "RESTRICT_MODELS": "false"}),
+    ("processing-worker", "production", 0.45, {"PROCESSING_BACKEND_MODEL_NAME": "grok-4-fast-reasoning"}),
+    ("chat-bff", "staging", 0.10, {"CGX_FRONTEND_MODEL_NAME": "claude-sonnet-4-6", "RESTRICT_MODELS": "true"}),
+)
+
+
+def _on_sigterm(signum, frame):  # a `kill` stops the demo as cleanly as Ctrl-C
+    raise KeyboardInterrupt
+
+
+def auth_headers() -> dict[str, str]:
+    """The collector started by the demo inherits the environment; send the token it will ask for, if any."""
+    token = os.environ.get("TOKENLEDGER_ADMIN_TOKEN") or os.environ.get("TOKENLEDGER_INGEST_TOKEN")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    if args.real and not (os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("XAI_API_KEY")):
+        print("error: --real needs ANTHROPIC_API_KEY and/or XAI_API_KEY in the environment", file=sys.stderr)
+        return 2
+    for name, port in (("collector", args.collector_port), ("dashboard", args.dashboard_port)):
+        if not port_is_free(port):
+            print(
+                f"error: port {port} for the {name} is in use (another demo running?); "
+                f"choose another with --{name}-port",
+                file=sys.stderr,
+            )
+            return 2
+    db = args.db.resolve()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    collector_url = f"http://127.0.0.1:{args.collector_port}"
+    dashboard_url = f"http://127.0.0.1:{args.dashboard_port}"
+    group = ProcessGroup(db.parent / "demo-logs")
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    code = 0
+    try:
+        collector = group.start(
+            "collector", ["-m", "tokenledger", "collector", "--db", str(db), "--port", str(args.collector_port)]
+        )
+        group.wait_healthy(collector, f"{collector_url}/healthz")
+        dashboard = group.start(
+            "dashboard",
+            ["-m", "tokenledger", "dashboard", "--collector", collector_url, "--port", str(args.dashboard_port)],
+        )
+        print(
+            f"\n  Dashboard: {dashboard_url}\n  Collector: {collector_url} (DuckDB file {db})\n"
+            f"  Logs:      {group.log_dir}\n  Stop:      Ctrl-C (stops every process the demo started)\n",
+            flush=True,
+        )
+        for service, environment, share, env in LIVE_WORKERS:
+            argv = [
+                "-m",
+                "tokenledger.demo.live",
+                "--service",
+                service,
+                "--environment",
+                environment,
+                "--collector",
+                collector_url,
+                "--rate",
+                str(args.rate * share),
+            ]
+            group.start(f"live-{service}-{environment}", argv + (["--real"] if args.real else []), env=env)
+        from .backfill import backfill  # the OpenTelemetry SDK import is paid only once processes are starting
+
+        sent = backfill(collector_url, args.days, datetime.now(UTC).date(), auth_headers())
+        print(f"Backfill: {sent} calls sent." if sent else "Backfill: history already there, nothing to send.")
+        group.wait_healthy(dashboard, f"{dashboard_url}/_stcore/health")
+        print(f"Live traffic running ({args.rate:g} calls/s). Open {dashboard_url}", flush=True)
+        started = time.monotonic()
+        while args.duration is None or time.monotonic() - started < args.duration:
+            group.check_alive()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+    except DemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        group.stop_all()
+        signal.signal(signal.SIGTERM, previous)
+        print("Stopped every process the demo started.", flush=True)
+    return code
