@@ -1,12 +1,12 @@
 """The Streamlit dashboard: spend per layer, latency, the unpriced-model review queue, policy substitutions.
 
-It reads only through the collector's read API (`client.ReadClient`); the data logic is plain polars functions
-in `spend`, `latency`, `review`, `policy`, `filters`; the Streamlit scripts (`app.py`, `pages/`) only lay out.
+It reads only through the collector's read API (`ReadClient`); the data logic is plain polars functions in
+`spend`, `latency`, `review`, `policy`, `filters`; the Streamlit scripts (`app.py`, `pages/`) only lay out.
 """
 
-from .client import ReadClient
-from .errors import CollectorUnavailable, DashboardError, NotAuthorized, RequestRejected
-from .settings import Settings, load_settings
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "CollectorUnavailable",
@@ -17,3 +17,22 @@ __all__ = [
     "Settings",
     "load_settings",
 ]
+
+_HOMES = {
+    "ReadClient": "client",
+    "CollectorUnavailable": "errors",
+    "DashboardError": "errors",
+    "NotAuthorized": "errors",
+    "RequestRejected": "errors",
+    "Settings": "settings",
+    "load_settings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `tokenledger rates ...` imports this package for its CLI and should not pay for polars and httpx.
+    if name in _HOMES:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'dashboard' has no attribute {name!r}")

@@ -31,8 +31,8 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def params(self) -> dict[str, str]:
-        """Query parameters for the read API: `start` inclusive, `end` exclusive (the day after the last day)."""
-        out = {"start": self.start.isoformat(), "end": (self.end + timedelta(days=1)).isoformat()}
+        """Query parameters for the read API: ISO dates; the collector includes the `end` date whole."""
+        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
         for key in FILTER_KEYS:
             value = getattr(self, key)
             if value is not None:

@@ -78,9 +78,9 @@ def test_previous_period(start, end, prev):
     assert filters.previous_period(start, end) == prev
 
 
-def test_filters_params_end_is_exclusive_and_only_set_filters_are_sent():
+def test_filters_params_send_iso_days_and_only_set_filters():
     f = filters.Filters(date(2026, 11, 1), date(2026, 11, 26), layer="chat")
-    assert f.params() == {"start": "2026-11-01", "end": "2026-11-27", "layer": "chat"}
+    assert f.params() == {"start": "2026-11-01", "end": "2026-11-26", "layer": "chat"}
     assert f.previous().params()["start"] == "2026-10-01"
     with pytest.raises(ValueError, match="before it starts"):
         filters.Filters(date(2026, 11, 2), date(2026, 11, 1))

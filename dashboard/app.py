@@ -1,0 +1,32 @@
+"""Entry script for `streamlit run`: page config, shared sidebar filters, navigation. Pages lay out the rest."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import ui
+
+HERE = Path(__file__).parent
+
+st.set_page_config(page_title="tokenledger", page_icon=":material/receipt_long:", layout="wide")
+
+PAGES = [
+    st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(HERE / "pages" / "spend.py", title="Spend", icon=":material/payments:"),
+    st.Page(HERE / "pages" / "latency.py", title="Latency", icon=":material/timer:"),
+    st.Page(HERE / "pages" / "review.py", title="Review", icon=":material/rule:"),
+    st.Page(HERE / "pages" / "policy.py", title="Policy", icon=":material/policy:"),
+]
+page = st.navigation(PAGES)
+
+ui.start_run()
+st.sidebar.caption(f"Collector: `{ui.settings().collector_url}`")
+if st.sidebar.button("Refresh data", icon=":material/refresh:"):
+    ui.refresh()
+fetched = st.sidebar.empty()
+with ui.guard():
+    ui.sidebar_filters()
+page.run()
+caption = ui.fetch_caption()
+if caption:
+    fetched.caption(caption)

@@ -1,0 +1,97 @@
+"""Altair chart builders. Money becomes float here, and only here: a chart needs numbers, not Decimals."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from .money import to_float
+from .spend import layer_order
+
+_USD = alt.Axis(format="$,.2f", title="USD")
+
+
+def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
+    """Daily spend (priced + estimated) stacked by layer; the tooltip shows the estimated part."""
+    data = to_float(daily, ["cost_usd", "priced_cost_usd", "unpriced_cost_usd"])
+    order = layer_order(daily.get_column("layer").to_list()) if not daily.is_empty() else []
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
+            y=alt.Y("sum(cost_usd):Q", axis=_USD, stack="zero"),
+            color=alt.Color("layer:N", sort=order, title="Layer"),
+            order=alt.Order("layer:N"),
+            tooltip=[
+                alt.Tooltip("day:T", format="%Y-%m-%d"),
+                "layer:N",
+                alt.Tooltip("cost_usd:Q", title="total incl. estimates", format="$,.4f"),
+                alt.Tooltip("unpriced_cost_usd:Q", title="of which estimated", format="$,.4f"),
+                "calls:Q",
+            ],
+        )
+    )
+
+
+def priced_vs_estimated(by_layer: pl.DataFrame) -> alt.Chart:
+    """Horizontal bars per layer, priced and estimated stacked and coloured apart."""
+    data = to_float(by_layer, ["priced_usd", "estimated_usd"])
+    long = data.unpivot(index="layer", on=["priced_usd", "estimated_usd"], variable_name="kind", value_name="usd")
+    long = long.with_columns(pl.col("kind").replace({"priced_usd": "priced", "estimated_usd": "estimated (unpriced)"}))
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("layer:N", sort=by_layer.get_column("layer").to_list(), title=None),
+            x=alt.X("usd:Q", axis=_USD, stack="zero"),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=["priced", "estimated (unpriced)"], range=["#1f77b4", "#ff9f1c"]),
+            ),
+            tooltip=["layer:N", "kind:N", alt.Tooltip("usd:Q", format="$,.4f")],
+        )
+        .properties(height=max(120, 38 * by_layer.height))
+    )
+
+
+def breakdown_bars(frame: pl.DataFrame, key: str) -> alt.Chart:
+    data = to_float(frame.head(15), ["cost_usd"])
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{key}:N", sort="-x", title=None),
+            x=alt.X("cost_usd:Q", axis=_USD),
+            tooltip=[f"{key}:N", alt.Tooltip("cost_usd:Q", format="$,.4f"), "calls:Q"],
+        )
+        .properties(height=max(120, 30 * min(frame.height, 15)))
+    )
+
+
+def latency_lines(long: pl.DataFrame, key: str, percentile: str) -> alt.Chart:
+    data = long.filter(pl.col("percentile") == percentile)
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
+            y=alt.Y("latency_ms:Q", title=f"{percentile} latency (ms)"),
+            color=alt.Color(f"{key}:N", title=key.capitalize()),
+            tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), f"{key}:N", alt.Tooltip("latency_ms:Q", format=",.0f")],
+        )
+    )
+
+
+def error_rate_lines(frame: pl.DataFrame, key: str) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
+            y=alt.Y("error_rate:Q", title="Error rate", axis=alt.Axis(format="%")),
+            color=alt.Color(f"{key}:N", title=key.capitalize()),
+            tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), f"{key}:N", alt.Tooltip("error_rate:Q", format=".1%")],
+        )
+    )

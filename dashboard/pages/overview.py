@@ -1,0 +1,65 @@
+"""Overview: the period's spend, priced and estimated apart, per layer, against the previous period."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import charts, money, review, spend, ui
+from dashboard.filters import describe_period
+
+f = ui.current_filters()
+prev = f.previous()
+with ui.guard():
+    current = spend.ensure_spend(ui.fetch_spend(["layer"], f), ["layer"])
+    previous = spend.ensure_spend(ui.fetch_spend(["layer"], prev), ["layer"])
+    queue = ui.fetch_queue()
+
+st.title("Overview")
+st.caption(f"{describe_period(f.start, f.end)}, compared with {describe_period(prev.start, prev.end)}")
+
+banner = review.banner_text(queue)
+if banner:
+    with st.container(border=True):
+        st.warning(banner, icon=":material/warning:")
+        st.page_link(Path(__file__).parent / "review.py", label="Review unpriced models", icon=":material/rule:")
+
+now, before = spend.totals(current), spend.totals(previous)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(
+    "Priced spend",
+    money.format_usd(now.priced_usd),
+    delta=money.format_pct(spend.change(now.priced_usd, before.priced_usd)),
+    delta_color="inverse",
+    help="Calls priced by a rate card in force at the call's time.",
+)
+c2.metric(
+    "Estimated spend (unpriced)",
+    money.format_usd(now.estimated_usd),
+    help=f"{now.unpriced_calls:,} calls with no rate card, estimated at the default model's rates.",
+)
+c3.metric(
+    "Total incl. estimates",
+    money.format_usd(now.total_usd),
+    delta=money.format_pct(spend.change(now.total_usd, before.total_usd)),
+    delta_color="inverse",
+)
+c4.metric("Calls", f"{now.calls:,}", delta=f"{now.calls - before.calls:+,}", delta_color="off")
+
+st.subheader("Spend per layer")
+by_layer = spend.by_layer_with_change(current, previous)
+if by_layer.is_empty():
+    st.info("No LLM calls in this period.")
+else:
+    st.table(
+        {
+            "Layer": by_layer.get_column("layer").to_list(),
+            "Calls": [f"{n:,}" for n in by_layer.get_column("calls")],
+            "Priced": [money.format_usd(v) for v in by_layer.get_column("priced_usd")],
+            "Estimated (unpriced)": [money.format_usd(v) for v in by_layer.get_column("estimated_usd")],
+            "Total incl. estimates": [money.format_usd(v) for v in by_layer.get_column("total_usd")],
+            "Previous period": [money.format_usd(v) for v in by_layer.get_column("previous_total_usd")],
+            "Change": [money.format_pct(v) for v in by_layer.get_column("change_pct")],
+        },
+        hide_index=True,
+    )
+    st.altair_chart(charts.priced_vs_estimated(by_layer), width="stretch")

@@ -1,0 +1,41 @@
+"""Policy: calls where RESTRICT_MODELS replaced the requested model, by layer and service."""
+
+import streamlit as st
+
+from dashboard import money, policy, ui
+from dashboard.filters import describe_period
+
+LIMIT = 10_000
+
+f = ui.current_filters()
+st.title("Policy substitutions")
+st.caption(
+    f"{describe_period(f.start, f.end)}. Calls where RESTRICT_MODELS blocked the requested model "
+    "(the Sonnet and Opus families) and the cost-safe default ran instead."
+)
+with ui.guard():
+    calls = ui.fetch_calls(f, LIMIT)
+
+hit, seen = policy.substitution_share(calls)
+subs = policy.substitutions(calls)
+c1, c2 = st.columns(2)
+c1.metric("Substituted calls", f"{hit:,}", help=f"out of {seen:,} calls in the period")
+c2.metric("Spend on substituted calls", money.format_usd(money.total(subs, "cost_usd")))
+if seen >= LIMIT:
+    st.caption(f"Counted over the newest {LIMIT:,} calls of the period.")
+
+if subs.is_empty():
+    st.info("No substitutions in this period: every call ran the model it asked for.")
+else:
+    st.dataframe(
+        subs,
+        hide_index=True,
+        column_config={
+            "requested_model": "Requested",
+            "model": "Used",
+            "layer": "Layer",
+            "service": "Service",
+            "calls": "Calls",
+            "cost_usd": st.column_config.NumberColumn("Spend", format="$%.4f"),
+        },
+    )

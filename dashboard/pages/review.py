@@ -1,0 +1,117 @@
+"""Review: the unpriced-model queue, a rate-card form prefilled from the suggestion, preview, and Apply."""
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import money, review, ui
+
+FLASH = "_tl_review_flash"
+PREVIEW = "_tl_review_preview"
+
+s = ui.settings()
+st.title("Review unpriced models")
+st.caption(
+    "Calls to a model with no rate card carry an estimate at the default model's rates. "
+    "Give the model a card and its history is repriced from the card's effective date."
+)
+if flash := st.session_state.pop(FLASH, None):
+    st.success(flash, icon=":material/check_circle:")
+
+with ui.guard():
+    raw = ui.fetch_review_raw()
+queue = review.queue_frame(raw)
+if queue.is_empty():
+    st.success("No unpriced models: every call is priced.")
+    st.stop()
+
+st.warning(review.banner_text(queue) or "", icon=":material/warning:")
+st.dataframe(
+    queue,
+    hide_index=True,
+    column_config={
+        "model": "Model",
+        "provider": "Provider",
+        "calls": "Calls",
+        "input_tokens": "Input tokens",
+        "output_tokens": "Output tokens",
+        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.4f"),
+        "first_seen": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
+        "last_seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
+        "has_suggestion": st.column_config.CheckboxColumn("Suggested card"),
+    },
+)
+
+if not s.admin_token:
+    st.info(
+        "Pricing a model needs the collector's admin token. Start the dashboard with TOKENLEDGER_ADMIN_TOKEN "
+        "set to it to add rate cards here.",
+        icon=":material/lock:",
+    )
+    st.stop()
+
+st.subheader("Add a rate card")
+models = queue.get_column("model").to_list()
+model = st.selectbox("Model", models, key="review_model")
+entry = next(m for m in raw if m.get("model") == model)
+defaults = review.form_defaults(entry)
+if entry.get("suggested"):
+    st.caption("Prefilled from the genai-prices suggestion; check it against the provider's price page.")
+else:
+    st.caption("No suggestion is known for this model: enter the provider's published rates.")
+
+with st.form(f"card_form_{model}"):
+    cols = st.columns(2)
+    fields = {
+        name: cols[i % 2].text_input(review.RATE_LABELS[name], value=defaults[name], key=f"card_{model}_{name}")
+        for i, name in enumerate(review.RATE_FIELDS)
+    }
+    effective = st.date_input(
+        "Effective from (UTC)",
+        value=date.fromisoformat(defaults["effective_from"]),
+        key=f"card_{model}_effective_from",
+        format="YYYY-MM-DD",
+        help="Rows of this model from this date on are repriced. Defaults to the model's first call.",
+    )
+    fields["effective_from"] = effective.isoformat() if effective else ""
+    fields["note"] = st.text_input("Note", value=defaults["note"], key=f"card_{model}_note")
+    b1, b2 = st.columns([1, 1])
+    do_preview = b1.form_submit_button("Preview repricing", icon=":material/preview:")
+    do_apply = b2.form_submit_button("Apply card", type="primary", icon=":material/done_all:")
+
+if do_preview or do_apply:
+    try:
+        payload = review.card_payload(model, fields)
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    with ui.guard():
+        client = ui.admin_client()
+        try:
+            result = client.apply_card(payload) if do_apply else client.preview_card(payload)
+        finally:
+            client.close()
+    if do_preview:
+        st.session_state[PREVIEW] = (model, result)
+    else:
+        st.session_state.pop(PREVIEW, None)
+        rows = result.get("rows", result.get("repriced_rows"))
+        done = f"{model} now has a rate card from {payload['effective_from']}"
+        st.session_state[FLASH] = done + (f"; {rows:,} rows repriced." if isinstance(rows, int) else ".")
+        ui.refresh()
+        st.rerun()
+
+stored = st.session_state.get(PREVIEW)
+if stored and stored[0] == model:
+    p = review.preview_frame(stored[1]).row(0, named=True)
+    st.subheader("Repricing preview")
+    st.table(
+        {
+            "Rows repriced": [f"{p['rows']:,}"],
+            "Now (estimated)": [money.format_usd(p["old_cost_usd"])],
+            "With this card (priced)": [money.format_usd(p["new_cost_usd"])],
+            "Difference": [money.format_usd(p["delta_usd"])],
+        },
+        hide_index=True,
+    )
+    st.caption("Nothing has changed yet: Apply stores the card and reprices these rows.")

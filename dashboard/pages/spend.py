@@ -1,0 +1,73 @@
+"""Spend: daily spend by layer, breakdowns, and the report table with CSV download."""
+
+import streamlit as st
+
+from dashboard import charts, money, spend, ui
+from dashboard.filters import describe_period
+
+TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
+BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "Environment": "environment"}
+MONEY_COLUMN = st.column_config.NumberColumn(format="$%.4f")
+
+f = ui.current_filters()
+st.title("Spend")
+st.caption(describe_period(f.start, f.end))
+priced = st.toggle(
+    "Priced rows only",
+    key="spend_priced_only",
+    help="Leave out calls whose model had no rate card (pricing_unknown = true): figures for finance reports.",
+)
+
+with ui.guard():
+    daily = spend.ensure_spend(ui.fetch_spend(["day", "layer"], f), ["day", "layer"])
+    table = spend.ensure_spend(ui.fetch_spend(TABLE_KEYS, f), TABLE_KEYS)
+if priced:
+    daily, table = spend.priced_only(daily), spend.priced_only(table)
+
+t = spend.totals(table)
+c1, c2, c3 = st.columns(3)
+c1.metric("Priced spend", money.format_usd(t.priced_usd))
+if priced:
+    c2.metric("Estimated spend (unpriced)", "excluded")
+else:
+    c2.metric("Estimated spend (unpriced)", money.format_usd(t.estimated_usd))
+c3.metric("Calls", f"{t.calls:,}")
+
+st.subheader("Daily spend by layer")
+if daily.is_empty():
+    st.info("No LLM calls in this period.")
+else:
+    st.altair_chart(charts.layers_stacked_daily(spend.daily_by_layer(daily)), width="stretch")
+
+st.subheader("Breakdowns")
+for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), strict=True):
+    with tab:
+        frame = spend.breakdown(table, key)
+        if frame.is_empty():
+            st.info("Nothing to break down.")
+            continue
+        left, right = st.columns([3, 2])
+        left.altair_chart(charts.breakdown_bars(frame, key), width="stretch")
+        right.dataframe(
+            frame.select(key, "calls", "cost_usd", "share"),
+            hide_index=True,
+            column_config={
+                key: label,
+                "cost_usd": st.column_config.NumberColumn("Spend", format="$%.4f"),
+                "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
+            },
+        )
+
+st.subheader("Table")
+report = spend.report_table(table, TABLE_KEYS)
+st.dataframe(
+    report,
+    hide_index=True,
+    column_config={
+        "priced_cost_usd": st.column_config.NumberColumn("Priced USD", format="$%.6f"),
+        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.6f"),
+        "total_cost_usd": st.column_config.NumberColumn("Total USD", format="$%.6f"),
+    },
+)
+name = f"tokenledger-spend-{f.start}-{f.end}{'-priced' if priced else ''}.csv"
+st.download_button("Download CSV", spend.to_csv(report), file_name=name, mime="text/csv", icon=":material/download:")

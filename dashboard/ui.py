@@ -1,0 +1,163 @@
+"""Streamlit glue shared by every page: settings, cached fetches, sidebar filters, errors, fetch time.
+
+Pages call these and lay out what comes back; no data shaping happens here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from . import filters as flt
+from . import review
+from .client import ReadClient
+from .errors import DashboardError
+from .settings import Settings, load_settings
+
+_FETCHED = "_tl_fetched_at"
+_FILTERS = "_tl_filters"
+ALL = "All"
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def _client(s: Settings) -> ReadClient:
+    return ReadClient(s.collector_url, read_token=s.read_token, admin_token=s.admin_token)
+
+
+@st.cache_data(ttl=load_settings().cache_ttl_s, show_spinner=False)
+def _fetch(
+    url: str, read: str | None, admin: str | None, kind: str, args: tuple, params: tuple
+) -> tuple[Any, datetime]:
+    # Tokens are part of the key (hashed by Streamlit, never shown) so a changed token is not served stale data.
+    with ReadClient(url, read_token=read, admin_token=admin) as client:
+        p = dict(params)
+        if kind == "spend":
+            data: Any = client.spend(list(args), p)
+        elif kind == "latency":
+            data = client.latency(list(args), p)
+        elif kind == "calls":
+            data = client.calls(p, limit=args[0])
+        elif kind == "review":
+            data = client.review()
+        elif kind == "repricings":
+            data = client.repricings()
+        else:
+            raise ValueError(kind)
+    return data, datetime.now(UTC)
+
+
+def _get(kind: str, args: tuple = (), params: dict[str, str] | None = None) -> Any:
+    s = settings()
+    data, fetched_at = _fetch(
+        s.collector_url, s.read_token, s.admin_token, kind, args, tuple(sorted((params or {}).items()))
+    )
+    st.session_state.setdefault(_FETCHED, []).append(fetched_at)
+    return data
+
+
+def fetch_spend(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
+    return _get("spend", tuple(group_by), f.params())
+
+
+def fetch_latency(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
+    return _get("latency", tuple(group_by), f.params())
+
+
+def fetch_calls(f: flt.Filters, limit: int) -> pl.DataFrame:
+    return _get("calls", (limit,), f.params())
+
+
+def fetch_queue() -> pl.DataFrame:
+    return review.queue_frame(fetch_review_raw())
+
+
+def fetch_review_raw() -> list[dict[str, Any]]:
+    return _get("review")
+
+
+def fetch_repricings() -> list[dict[str, Any]]:
+    return _get("repricings")
+
+
+def admin_client() -> ReadClient:
+    """An uncached client for rate changes (preview and apply)."""
+    return _client(settings())
+
+
+def refresh() -> None:
+    """Drop every cached answer so the next run fetches afresh."""
+    _fetch.clear()
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show a DashboardError (collector down, token refused, bad request) as a message and stop the page."""
+    try:
+        yield
+    except DashboardError as exc:
+        st.error(str(exc), icon=":material/cloud_off:")
+        st.stop()
+    except ValueError as exc:  # bad settings, bad dates
+        st.error(f"Configuration problem: {exc}")
+        st.stop()
+
+
+def start_run() -> None:
+    st.session_state[_FETCHED] = []
+
+
+def fetch_caption() -> str | None:
+    """`Data fetched 10:02:11 UTC (kept 30 s)` for the oldest answer this run used."""
+    stamps = st.session_state.get(_FETCHED) or []
+    if not stamps:
+        return None
+    oldest = min(stamps)
+    return f"Data fetched {oldest:%H:%M:%S} UTC (cached {settings().cache_ttl_s} s)"
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def sidebar_filters() -> flt.Filters:
+    """Date range and dimension filters in the sidebar; the choice persists across pages (widget keys)."""
+    options = flt.filter_options(_get("spend", tuple(flt.FILTER_KEYS), {}))
+    today = today_utc()
+    sb = st.sidebar
+    sb.header("Filters")
+    picked = sb.date_input("Date range (UTC)", value=flt.month_to_date(today), key="f_dates", format="YYYY-MM-DD")
+    start, end = _range(picked, today)
+    chosen = {}
+    for key in flt.FILTER_KEYS:
+        value = sb.selectbox(key.capitalize(), [ALL, *options[key]], key=f"f_{key}")
+        chosen[key] = None if value == ALL else value
+    f = flt.Filters(start, end, **chosen)
+    st.session_state[_FILTERS] = f
+    return f
+
+
+def _range(picked: Any, today: date) -> tuple[date, date]:
+    # While a user is picking, the widget holds one date: treat it as a one-day range.
+    if isinstance(picked, date):
+        return picked, picked
+    values = [d for d in (picked or ()) if d is not None]
+    if not values:
+        return flt.month_to_date(today)
+    return min(values), max(values)
+
+
+def current_filters() -> flt.Filters:
+    """The filters the entry script built for this run."""
+    f = st.session_state.get(_FILTERS)
+    if f is None:
+        today = today_utc()
+        f = flt.Filters(*flt.month_to_date(today))
+    return f
