@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from collector import _cli as collector_cli
 from dashboard import _cli as dashboard_cli
 from rates import _cli as rates_cli
 from tokenledger.demo import _cli as demo_cli
@@ -14,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenledger", description="Self-hosted LLM cost observability.")
     commands = parser.add_subparsers(dest="command", required=True)
     rates_cli.register(commands)
+    collector_cli.register(commands)
     dashboard_cli.register(commands)
     demo_cli.register(commands)
     return parser

@@ -1,0 +1,5 @@
+"""One router per file."""
+
+from . import calls, health, latency, rates, review, spend, traces
+
+ROUTERS = [health.router, traces.router, spend.router, latency.router, calls.router, review.router, rates.router]

@@ -1,0 +1,14 @@
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ...deps import ReadAuth, StoreDep
+from ..formats import respond
+from ..params import Filter, GroupBy, OutputFormat
+
+router = APIRouter(tags=["read"], dependencies=[ReadAuth])
+
+
+@router.get("/api/v1/latency")
+def latency(store: StoreDep, where: Filter, group_by: GroupBy, format: OutputFormat) -> Response:
+    """Per group: calls, p50/p95/p99 duration (ms), error rate, and the mean time to first token of streams."""
+    return respond(store.latency(group_by, where), format)

@@ -1,0 +1,101 @@
+"""The collector's settings: read once from the environment, then frozen.
+
+Precedence: command-line flag > environment variable > default. Bad values fail at start, naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MIB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the collector cannot use. The message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the collector reads from its environment."""
+
+    db_path: Path = Path("data/tokenledger.duckdb")
+    """TOKENLEDGER_DB: the DuckDB file (created and migrated at start)."""
+    host: str = "127.0.0.1"
+    """TOKENLEDGER_HOST."""
+    port: int = 4318
+    """TOKENLEDGER_PORT (4318 is the OTLP/HTTP port)."""
+    ingest_token: str | None = field(default=None, repr=False)
+    """TOKENLEDGER_INGEST_TOKEN: bearer token for POST /v1/traces only."""
+    read_token: str | None = field(default=None, repr=False)
+    """TOKENLEDGER_READ_TOKEN: bearer token for the GET /api/... routes."""
+    admin_token: str | None = field(default=None, repr=False)
+    """TOKENLEDGER_ADMIN_TOKEN: bearer token accepted everywhere, and the only one for POST /api/v1/rates."""
+    max_body_bytes: int = 64 * MIB
+    """TOKENLEDGER_MAX_BODY_BYTES: the largest request body, compressed or after decompression."""
+    max_pending_writes: int = 64
+    """TOKENLEDGER_MAX_PENDING_WRITES: ingest requests allowed to wait for the writer before 429."""
+    retry_after_s: int = 2
+    """TOKENLEDGER_RETRY_AFTER_S: the Retry-After sent with 429 and 503."""
+    log_level: str = "info"
+    """TOKENLEDGER_LOG_LEVEL."""
+
+    @property
+    def open_access(self) -> bool:
+        """True when no token is set: every route is open."""
+        return not (self.ingest_token or self.read_token or self.admin_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from `env` (default: os.environ); keyword overrides that are not None win (CLI flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        if "TOKENLEDGER_DB" in env:
+            values["db_path"] = Path(_text(env, "TOKENLEDGER_DB"))
+        if "TOKENLEDGER_HOST" in env:
+            values["host"] = _text(env, "TOKENLEDGER_HOST")
+        for name, attr, low in (
+            ("TOKENLEDGER_PORT", "port", 0),
+            ("TOKENLEDGER_MAX_BODY_BYTES", "max_body_bytes", 1),
+            ("TOKENLEDGER_MAX_PENDING_WRITES", "max_pending_writes", 1),
+            ("TOKENLEDGER_RETRY_AFTER_S", "retry_after_s", 0),
+        ):
+            if name in env:
+                values[attr] = _integer(env, name, low)
+        for name, attr in (
+            ("TOKENLEDGER_INGEST_TOKEN", "ingest_token"),
+            ("TOKENLEDGER_READ_TOKEN", "read_token"),
+            ("TOKENLEDGER_ADMIN_TOKEN", "admin_token"),
+        ):
+            token = env.get(name, "").strip()
+            values[attr] = token or None
+        if "TOKENLEDGER_LOG_LEVEL" in env:
+            level = _text(env, "TOKENLEDGER_LOG_LEVEL").lower()
+            if level not in {"debug", "info", "warning", "error"}:
+                raise SettingsError(f"TOKENLEDGER_LOG_LEVEL must be debug, info, warning or error, got {level!r}")
+            values["log_level"] = level
+        settings = cls(**values)  # type: ignore[arg-type]
+        chosen = {k: (Path(v) if k == "db_path" else v) for k, v in overrides.items() if v is not None}
+        if "port" in chosen and not 0 <= int(chosen["port"]) <= 65535:  # type: ignore[call-overload]
+            raise SettingsError(f"--port must be between 0 and 65535, got {chosen['port']}")
+        return replace(settings, **chosen)
+
+
+def _text(env: Mapping[str, str], name: str) -> str:
+    value = env[name].strip()
+    if not value:
+        raise SettingsError(f"{name} is set but empty")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, low: int) -> int:
+    text = _text(env, name)
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {text!r}") from None
+    if value < low or (name == "TOKENLEDGER_PORT" and value > 65535):
+        raise SettingsError(f"{name} is out of range: {value}")
+    return value

@@ -1,0 +1,73 @@
+"""FastAPI dependencies: settings, the store, and the three bearer-token scopes.
+
+A scope needs a token when its own token or the admin token is set; it accepts its own token or the admin token.
+Changing rates (the admin scope) needs the admin token as soon as any token is set. With no token set at all,
+everything is open.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from .config import Settings
+from .store import Store
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _presented(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _matches(presented: str, accepted: tuple[str | None, ...]) -> bool:
+    ok = False
+    for token in accepted:
+        if token:  # compare with every configured token, in constant time each
+            ok |= hmac.compare_digest(presented.encode(), token.encode())
+    return ok
+
+
+def _check(request: Request, required: bool, accepted: tuple[str | None, ...]) -> None:
+    if not required:
+        return
+    presented = _presented(request)
+    if presented is None or not _matches(presented, accepted):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong bearer token" if presented else "a bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def require_ingest(request: Request, settings: SettingsDep) -> None:
+    _check(request, bool(settings.ingest_token or settings.admin_token), (settings.ingest_token, settings.admin_token))
+
+
+def require_read(request: Request, settings: SettingsDep) -> None:
+    _check(request, bool(settings.read_token or settings.admin_token), (settings.read_token, settings.admin_token))
+
+
+def require_admin(request: Request, settings: SettingsDep) -> None:
+    _check(request, not settings.open_access, (settings.admin_token,))
+
+
+IngestAuth = Depends(require_ingest)
+ReadAuth = Depends(require_read)
+AdminAuth = Depends(require_admin)

@@ -1,0 +1,83 @@
+"""Build the collector's FastAPI app. Nothing else happens here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from .api.routes import ROUTERS
+from .api.routes.traces import WriteGate
+from .config import Settings
+from .store import Store, StoreError
+
+log = logging.getLogger("collector")
+
+
+def _announce(settings: Settings) -> None:
+    if settings.open_access:
+        log.warning(
+            "no TOKENLEDGER_*_TOKEN is set: the collector is OPEN (ingest, read and rate changes) on %s:%d",
+            settings.host,
+            settings.port,
+        )
+        return
+    scopes = {
+        "ingest": bool(settings.ingest_token or settings.admin_token),
+        "read": bool(settings.read_token or settings.admin_token),
+        "admin": True,
+    }
+    for scope, protected in scopes.items():
+        log.info("%s routes: %s", scope, "bearer token required" if protected else "OPEN (no token set)")
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The collector app. It opens (and migrates) `settings.db_path` at start-up unless a `store` is given."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = Store.open(settings.db_path) if owned else store
+        _announce(settings)
+        log.info("collector ready on %s", settings.db_path)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    # FastAPI's native telemetry would trace the collector's own requests (and could feed them back to itself).
+    app = FastAPI(
+        title="tokenledger collector",
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
+    app.state.settings = settings
+    app.state.write_gate = WriteGate(settings.max_pending_writes)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.exception_handler(StoreError)
+    async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            {"detail": "store unavailable, retry later"},
+            status_code=503,
+            headers={"Retry-After": str(settings.retry_after_s)},
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug must stay visible: full traceback in the log. Clients get a retryable 503, never a 500.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(
+            {"detail": "internal error, retry later"},
+            status_code=503,
+            headers={"Retry-After": str(settings.retry_after_s)},
+        )
+
+    return app

@@ -1,0 +1,242 @@
+"""One OTLP span -> one call row, across the instrumentations teams run (see docs/ingest.md for the table).
+
+`map_span` returns None for a span that is not an LLM call (accepted and ignored) and raises `InvalidSpan` for
+an LLM span that cannot be stored (negative or non-integer token counts): that span is rejected, the rest land.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
+"""`gen_ai.operation.name` values that are one provider call."""
+NOT_A_CALL = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"}
+"""Operations whose token counts (if any) add up calls recorded on their own spans: never rows."""
+OPENINFERENCE_CALL_KINDS = {"LLM", "EMBEDDING"}
+
+PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
+MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
+REQUEST_MODEL_KEYS = ("gen_ai.request.model", "llm.request.model", "llm.model_name")
+INPUT_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+OUTPUT_KEYS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
+CACHE_READ_KEYS = (
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "llm.token_count.prompt_details.cache_read",
+)
+CACHE_WRITE_KEYS = (
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_write.input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+    "llm.token_count.prompt_details.cache_write",
+)
+REASONING_KEYS = (
+    "gen_ai.usage.reasoning.output_tokens",
+    "gen_ai.usage.reasoning_tokens",
+    "llm.token_count.completion_details.reasoning",
+)
+COST_KEYS = ("tokenledger.cost_usd", "gen_ai.usage.cost", "operation.cost", "llm.cost.total")
+STREAM_KEYS = ("tokenledger.streaming", "gen_ai.request.stream", "llm.is_streaming", "gen_ai.request.is_stream")
+TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS
+
+_PROVIDER_ALIASES = {"xai": "x_ai", "x-ai": "x_ai", "grok": "x_ai", "claude": "anthropic"}
+_HOSTS = (
+    ("anthropic.com", "anthropic"),
+    ("x.ai", "x_ai"),
+    ("openai.com", "openai"),
+    ("googleapis.com", "gcp.gemini"),
+    ("mistral.ai", "mistral_ai"),
+    ("groq.com", "groq"),
+)
+_MODEL_PREFIXES = (("claude", "anthropic"), ("grok", "x_ai"), ("gpt-", "openai"), ("gemini", "gcp.gemini"))
+_STATUS = {Status.STATUS_CODE_UNSET: "unset", Status.STATUS_CODE_OK: "ok", Status.STATUS_CODE_ERROR: "error"}
+
+
+class InvalidSpan(ValueError):
+    """An LLM span that cannot become a row; the message names the attribute and the problem."""
+
+
+def attributes(pairs: list[KeyValue] | Any) -> dict[str, Any]:
+    """OTLP key-values as a dict of Python values."""
+    return {kv.key: value(kv.value) for kv in pairs}
+
+
+def value(any_value: AnyValue) -> Any:
+    kind = any_value.WhichOneof("value")
+    if kind is None:
+        return None
+    if kind == "array_value":
+        return [value(v) for v in any_value.array_value.values]
+    if kind == "kvlist_value":
+        return attributes(any_value.kvlist_value.values)
+    return getattr(any_value, kind)
+
+
+def is_llm_call(attrs: Mapping[str, Any]) -> bool:
+    """A span is a provider call when it names a generation operation or carries a token count."""
+    operation = attrs.get("gen_ai.operation.name")
+    if operation in NOT_A_CALL:
+        return False
+    kind = attrs.get("openinference.span.kind")
+    if isinstance(kind, str) and kind.upper() not in OPENINFERENCE_CALL_KINDS:
+        return False
+    if operation in GENERATION_OPERATIONS or (isinstance(kind, str) and kind.upper() == "LLM"):
+        return True
+    return any(key in attrs for key in TOKEN_KEYS)
+
+
+def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
+    for key in keys:
+        found = attrs.get(key)
+        if found is not None and found != "":
+            return key, found
+    return None, None
+
+
+def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    key, found = _first(attrs, keys)
+    if key is None:
+        return None
+    if isinstance(found, bool) or not isinstance(found, int):
+        raise InvalidSpan(f"{key} must be an integer token count, got {type(found).__name__}")
+    if found < 0:
+        raise InvalidSpan(f"{key} must be >= 0, got {found}")
+    return found
+
+
+def _text(found: Any) -> str | None:
+    return found.strip() if isinstance(found, str) and found.strip() else None
+
+
+def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
+    """The provider, from the attribute variants, else the server address, else the model's name."""
+    _, found = _first(attrs, PROVIDER_KEYS)
+    name = _text(found)
+    if name:
+        name = name.lower()
+        return _PROVIDER_ALIASES.get(name, name)
+    host = _text(attrs.get("server.address")) or ""
+    for suffix, provider in _HOSTS:
+        if host == suffix or host.endswith("." + suffix):
+            return provider
+    lowered = (model or "").lower()
+    for prefix, provider in _MODEL_PREFIXES:
+        if lowered.startswith(prefix):
+            return provider
+    return None
+
+
+def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:
+    """The cost a client reported, and the attribute it came from; an unusable figure is ignored."""
+    for key in COST_KEYS:
+        found = attrs.get(key)
+        if found is None or isinstance(found, bool):
+            continue
+        try:
+            if isinstance(found, float):
+                if not math.isfinite(found):
+                    continue
+                cost = Decimal(repr(found))
+            elif isinstance(found, int | str):
+                cost = Decimal(str(found).strip())
+            else:
+                continue
+        except InvalidOperation:
+            continue
+        if cost.is_finite() and cost >= 0:
+            return cost, key
+    return None, None
+
+
+def _ttft_ms(attrs: Mapping[str, Any]) -> float | None:
+    ours = attrs.get("tokenledger.ttft_ms")
+    if isinstance(ours, int | float) and not isinstance(ours, bool) and ours >= 0:
+        return float(ours)
+    seconds = attrs.get("gen_ai.server.time_to_first_token")  # OpenLIT, in seconds
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds >= 0:
+        return float(seconds) * 1000.0
+    return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(unix_nano: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=unix_nano // 1000)
+
+
+def map_span(
+    resource: Mapping[str, Any], scope_name: str | None, scope_version: str | None, span: Span
+) -> dict[str, Any] | None:
+    """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans."""
+    attrs = attributes(span.attributes)
+    if not is_llm_call(attrs):
+        return None
+    if len(span.trace_id) != 16 or len(span.span_id) != 8:
+        raise InvalidSpan("span has no valid trace_id (16 bytes) and span_id (8 bytes)")
+    if span.start_time_unix_nano <= 0:
+        raise InvalidSpan("span has no start time")
+    end_nano = max(span.end_time_unix_nano, span.start_time_unix_nano)
+    _, model = _first(attrs, MODEL_KEYS)
+    model = _text(model)
+    provider = provider_of(attrs, model)
+    input_tokens = _count(attrs, INPUT_KEYS) or 0
+    output_tokens = _count(attrs, OUTPUT_KEYS) or 0
+    cache_read = _count(attrs, CACHE_READ_KEYS) or 0
+    cache_write = _count(attrs, CACHE_WRITE_KEYS) or 0
+    reasoning = _count(attrs, REASONING_KEYS) or 0
+    scope = scope_name or ""
+    # OpenLIT reports Anthropic's own input_tokens (cache excluded); every other source includes the cache. An input
+    # count below the cache counts can only be such an exclusive count, whoever sent it.
+    if (scope.startswith("openlit") and provider == "anthropic") or input_tokens < cache_read + cache_write:
+        input_tokens += cache_read + cache_write
+    cost, cost_source = reported_cost(attrs)
+    layer = _text(attrs.get("tokenledger.layer"))
+    service = _text(resource.get("service.name"))
+    environment = _text(resource.get("deployment.environment.name")) or _text(resource.get("deployment.environment"))
+    environment = environment or _text(attrs.get("deployment.environment.name"))
+    _, streaming = _first(attrs, STREAM_KEYS)
+    response_id = _text(attrs.get("gen_ai.response.id")) or _text(attrs.get("llm.response.id"))
+    error_type = _text(attrs.get("error.type"))
+    status = _STATUS.get(span.status.code, "unset")
+    if error_type and status == "unset":
+        status = "error"
+    return {
+        "trace_id": span.trace_id.hex(),
+        "span_id": span.span_id.hex(),
+        "response_id": response_id,
+        "start_time": _utc(span.start_time_unix_nano),
+        "end_time": _utc(end_nano),
+        "duration_ms": (end_nano - span.start_time_unix_nano) / 1_000_000,
+        "service": service,
+        "environment": environment,
+        "layer": layer or service,
+        "provider": provider,
+        "request_model": _text(_first(attrs, REQUEST_MODEL_KEYS)[1]),
+        "model": model,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_read_tokens": cache_read,
+        "cache_write_tokens": cache_write,
+        "reasoning_tokens": reasoning,
+        "reported_cost_usd": cost,
+        "reported_cost_source": cost_source,
+        "status": status,
+        "error_type": error_type,
+        "streaming": streaming is True,
+        "ttft_ms": _ttft_ms(attrs),
+        "requested_model": _text(attrs.get("tokenledger.policy.requested_model")),
+        "operation": _text(attrs.get("gen_ai.operation.name")),
+        "span_name": span.name or None,
+        "scope_name": scope_name or None,
+        "scope_version": scope_version or None,
+        # Richer attribution wins the dedupe: our own layer first, then a reported cost.
+        "attribution_score": (2 if layer else 0) + (1 if cost is not None else 0),
+    }

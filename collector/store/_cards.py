@@ -1,0 +1,115 @@
+"""Rate cards in the `rate_cards` table: seeded from the shipped `rates` file, extended through the API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import duckdb
+
+from rates import CardFileError, LongContextTier, RateBook, RateCard, Rates, load_cards
+from rates.types import PRICE_FIELDS
+
+log = logging.getLogger("collector.store")
+
+_COLUMNS = (
+    "model, effective_from, provider, aliases, "
+    + ", ".join(PRICE_FIELDS)
+    + ", long_context_above_input_tokens, "
+    + ", ".join(f"long_context_{f}" for f in PRICE_FIELDS)
+    + ", source, note, origin, created_at"
+)
+
+
+def load_stored_cards(con: duckdb.DuckDBPyConnection) -> list[RateCard]:
+    """Every card in the table, oldest first per model."""
+    rows = con.execute(f"SELECT {_COLUMNS} FROM rate_cards ORDER BY model, effective_from").fetchall()
+    return [_card(row) for row in rows]
+
+
+def _card(row: tuple) -> RateCard:
+    model, effective_from, provider, aliases, *rest = row
+    rates = Rates(*rest[0:4])
+    threshold, tier_values = rest[4], rest[5:9]
+    source, note = rest[9], rest[10]
+    tier = LongContextTier(int(threshold), Rates(*tier_values)) if threshold is not None else None
+    return RateCard(
+        model=model,
+        rates=rates,
+        effective_from=effective_from.astimezone(UTC),
+        source=source,
+        provider=provider,
+        aliases=tuple(aliases),
+        long_context=tier,
+        note=note,
+    )
+
+
+def insert_card(con: duckdb.DuckDBPyConnection, card: RateCard, origin: str) -> None:
+    """Insert one card row (the caller holds the transaction)."""
+    tier = card.long_context
+    tier_values = [getattr(tier.rates, f) for f in PRICE_FIELDS] if tier else [None] * 4
+    values = [
+        card.model,
+        card.effective_from,
+        card.provider,
+        list(card.aliases),
+        *(getattr(card.rates, f) for f in PRICE_FIELDS),
+        tier.above_input_tokens if tier else None,
+        *tier_values,
+        card.source,
+        card.note,
+        origin,
+        datetime.now(UTC),
+    ]
+    marks = ", ".join("?" for _ in values)
+    con.execute(f"INSERT INTO rate_cards ({_COLUMNS}) VALUES ({marks})", values)
+
+
+def seed_cards(con: duckdb.DuckDBPyConnection, shipped: Iterable[RateCard] | None = None) -> int:
+    """Add the shipped cards the table lacks. A shipped card that clashes with a stored one is skipped, logged."""
+    stored = load_stored_cards(con)
+    have = {(c.model.lower(), c.effective_from) for c in stored}
+    added = 0
+    con.begin()
+    try:
+        for card in load_cards() if shipped is None else shipped:
+            if (card.model.lower(), card.effective_from) in have:
+                continue
+            try:
+                RateBook([*stored, card])
+            except CardFileError as exc:
+                log.warning("shipped rate card %s not seeded: %s", card.card_id, exc.reason)
+                continue
+            insert_card(con, card, "seed")
+            stored.append(card)
+            added += 1
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return added
+
+
+def card_json(card: RateCard) -> dict:
+    """A card as JSON-ready values (rates as decimal strings)."""
+    from rates.types import decimal_text
+
+    tier = card.long_context
+    return {
+        "card_id": card.card_id,
+        "model": card.model,
+        "provider": card.provider,
+        "aliases": list(card.aliases),
+        "effective_from": card.effective_from.isoformat(),
+        **{f: decimal_text(getattr(card.rates, f)) for f in PRICE_FIELDS},
+        "long_context": None
+        if tier is None
+        else {
+            "above_input_tokens": tier.above_input_tokens,
+            **{f: decimal_text(getattr(tier.rates, f)) for f in PRICE_FIELDS},
+        },
+        "source": card.source,
+        "note": card.note,
+    }

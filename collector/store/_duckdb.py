@@ -1,0 +1,172 @@
+"""`Store`: the one DuckDB connection the collector owns. All SQL lives in this package.
+
+Writes are serialised by a lock (one DuckDB connection must not be used by two writers at once); reads use their
+own cursor each, so they run beside a write. Every DuckDB failure is raised as `StoreError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from rates import RateBook, RateCard
+
+from . import _cards, _reads, _repricing
+from ._calls import dedupe_batch, to_batch, upsert_batch
+from ._migrations import migrate
+
+log = logging.getLogger("collector.store")
+
+
+class StoreError(Exception):
+    """The store cannot read or write right now (I/O error, closed, out of memory). Clients should retry."""
+
+
+class Store:
+    """DuckDB storage for calls, rate cards and the repricing audit."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        self._con = con
+        self.path = path
+        self._write_lock = threading.Lock()
+        self._book = RateBook(_cards.load_stored_cards(con))
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating) the file, apply pending migrations and seed the shipped rate cards."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(target)
+            con.execute("SET GLOBAL TimeZone = 'UTC'")
+            applied = migrate(con)
+            seeded = _cards.seed_cards(con)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {target}: {exc}") from exc
+        if applied:
+            log.info("migrated %s: %s", target, ", ".join(applied))
+        if seeded:
+            log.info("seeded %d rate cards", seeded)
+        return cls(con, target)
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._con.close()
+
+    @property
+    def book(self) -> RateBook:
+        """The rate book built from the stored cards (rebuilt when a card is added)."""
+        return self._book
+
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers a query."""
+        self.query("SELECT 1")
+
+    def insert_calls(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert call rows in one transaction (dedupe rule applied); returns the rows added."""
+        if not rows:
+            return 0
+        batch = to_batch(dedupe_batch(rows))
+        with self._write_lock:
+            return self._transaction(lambda con: upsert_batch(con, batch))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """Run a read query on a fresh cursor; the result as an Arrow table."""
+        try:
+            cur = self._con.cursor()
+        except duckdb.Error as exc:
+            raise StoreError(str(exc)) from exc
+        try:
+            return cur.sql(sql, params=list(params)).to_arrow_table()
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.OutOfMemoryException) as exc:
+            raise StoreError(str(exc)) from exc
+        finally:
+            cur.close()
+
+    def cards(self) -> list[RateCard]:
+        return self._book.cards
+
+    def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
+        """Calls, tokens and cost (priced and estimated apart) per group."""
+        return self.query(*_reads.spend_sql(group_by, where))
+
+    def latency(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
+        """Duration percentiles, error rate and mean time to first token per group."""
+        return self.query(*_reads.latency_sql(group_by, where))
+
+    def calls(self, where: _reads.CallFilter, limit: int, offset: int) -> tuple[pa.Table, int]:
+        """One page of raw call rows, newest first, and how many match in all."""
+        total = self.query(*_reads.count_sql(where)).column("n")[0].as_py()
+        return self.query(*_reads.calls_sql(where, limit, offset)), int(total)
+
+    def review(self, where: _reads.CallFilter) -> pa.Table:
+        """The unpriced models, most expensive first."""
+        return self.query(*_reads.review_sql(where))
+
+    def rate_cards(self) -> pa.Table:
+        return self.query(_reads.RATES_SQL)
+
+    def repricings(self) -> pa.Table:
+        """The repricing audit log, newest first."""
+        return self.query(_reads.REPRICINGS_SQL)
+
+    def add_card(self, card: RateCard, *, dry_run: bool, note: str = "") -> _repricing.Repricing:
+        """Preview (dry_run) or apply a new card: store it, reprice the calls it covers, write the audit row.
+
+        Raises `rates.CardFileError` when the card clashes with a stored one (same date, alias claimed twice).
+        """
+        book = RateBook([*self._book.cards, card])
+        if dry_run:
+            cur = self._cursor()
+            try:
+                return _repricing.preview(cur, book, card)[0]
+            finally:
+                cur.close()
+        with self._write_lock:
+            book = RateBook([*self._book.cards, card])  # re-check against cards added meanwhile
+
+            def work(con: duckdb.DuckDBPyConnection) -> _repricing.Repricing:
+                result, table = _repricing.preview(con, book, card)
+                _cards.insert_card(con, card, "api")
+                return _repricing.apply(con, result, table, note)
+
+            result = self._transaction(work)
+            self._book = book
+            return result
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return self._con.cursor()
+        except duckdb.Error as exc:
+            raise StoreError(str(exc)) from exc
+
+    def _transaction(self, work):
+        con = self._con
+        try:
+            con.begin()
+        except duckdb.Error as exc:
+            raise StoreError(str(exc)) from exc
+        try:
+            result = work(con)
+            con.commit()
+            return result
+        except duckdb.Error as exc:
+            try:
+                con.rollback()
+            except duckdb.Error:
+                pass
+            log.exception("store write failed")
+            raise StoreError(f"write failed: {type(exc).__name__}") from exc
+        except BaseException:
+            try:
+                con.rollback()
+            except duckdb.Error:
+                pass
+            raise

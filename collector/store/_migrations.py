@@ -1,0 +1,130 @@
+"""DuckDB schema as an ordered list of small named migrations, each recorded in `_migrations` once applied.
+
+Add a migration by appending a new function; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[Migration] = []
+migration = MIGRATIONS.append
+
+MONEY = "DECIMAL(38, 12)"
+"""USD amounts and USD-per-million-token rates: exact, 12 decimal places."""
+
+
+@migration
+def m001_calls(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE TABLE calls (
+            trace_id VARCHAR NOT NULL,
+            span_id VARCHAR NOT NULL,
+            response_id VARCHAR,
+            start_time TIMESTAMPTZ NOT NULL,
+            end_time TIMESTAMPTZ NOT NULL,
+            duration_ms DOUBLE NOT NULL,
+            service VARCHAR,
+            environment VARCHAR,
+            layer VARCHAR,
+            provider VARCHAR,
+            request_model VARCHAR,
+            model VARCHAR,
+            input_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            cache_read_tokens BIGINT NOT NULL,
+            cache_write_tokens BIGINT NOT NULL,
+            reasoning_tokens BIGINT NOT NULL,
+            cost_usd {MONEY} NOT NULL,
+            pricing_unknown BOOLEAN NOT NULL,
+            card_id VARCHAR,
+            reported_cost_usd {MONEY},
+            reported_cost_source VARCHAR,
+            status VARCHAR NOT NULL,
+            error_type VARCHAR,
+            streaming BOOLEAN NOT NULL,
+            ttft_ms DOUBLE,
+            requested_model VARCHAR,
+            operation VARCHAR,
+            span_name VARCHAR,
+            scope_name VARCHAR,
+            scope_version VARCHAR,
+            attribution_score INTEGER NOT NULL,
+            ingested_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (trace_id, span_id)
+        )
+        """
+    )
+
+
+@migration
+def m002_rate_cards(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE TABLE rate_cards (
+            model VARCHAR NOT NULL,
+            effective_from TIMESTAMPTZ NOT NULL,
+            provider VARCHAR,
+            aliases VARCHAR[] NOT NULL,
+            input_usd_per_mtok {MONEY} NOT NULL,
+            output_usd_per_mtok {MONEY} NOT NULL,
+            cache_read_usd_per_mtok {MONEY} NOT NULL,
+            cache_write_usd_per_mtok {MONEY} NOT NULL,
+            long_context_above_input_tokens BIGINT,
+            long_context_input_usd_per_mtok {MONEY},
+            long_context_output_usd_per_mtok {MONEY},
+            long_context_cache_read_usd_per_mtok {MONEY},
+            long_context_cache_write_usd_per_mtok {MONEY},
+            source VARCHAR NOT NULL,
+            note VARCHAR NOT NULL,
+            origin VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (model, effective_from)
+        )
+        """
+    )
+
+
+@migration
+def m003_repricings(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SEQUENCE repricing_ids START 1")
+    con.execute(
+        f"""
+        CREATE TABLE repricings (
+            id BIGINT PRIMARY KEY DEFAULT nextval('repricing_ids'),
+            repriced_at TIMESTAMPTZ NOT NULL,
+            model VARCHAR NOT NULL,
+            card_id VARCHAR NOT NULL,
+            effective_from TIMESTAMPTZ NOT NULL,
+            rows BIGINT NOT NULL,
+            old_cost_usd {MONEY} NOT NULL,
+            new_cost_usd {MONEY} NOT NULL,
+            note VARCHAR NOT NULL
+        )
+        """
+    )
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
+    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+    done = {name for (name,) in con.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for step in MIGRATIONS:
+        if step.__name__ in done:
+            continue
+        con.begin()
+        try:
+            step(con)
+            con.execute("INSERT INTO _migrations VALUES (?, ?)", [step.__name__, datetime.now(UTC)])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        applied.append(step.__name__)
+    return applied

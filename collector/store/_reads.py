@@ -1,0 +1,161 @@
+"""The read API's queries. Group keys come from a fixed list; every value reaches SQL as a parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ._calls import CALL_COLUMNS
+from ._migrations import MONEY
+
+GROUP_KEYS: dict[str, str] = {
+    "layer": "layer",
+    "model": "model",
+    "provider": "provider",
+    "service": "service",
+    "environment": "environment",
+    "day": "CAST(start_time AS DATE)",
+    "month": "CAST(date_trunc('month', start_time) AS DATE)",
+}
+"""What `group_by` accepts, and the SQL of each key (never built from the request)."""
+
+_EQUALITY_FILTERS = ("layer", "model", "provider", "service", "environment")
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """Which calls a read covers: a time range [start, end) on the call's start time, and equality filters."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    layer: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    service: str | None = None
+    environment: str | None = None
+    pricing_unknown: bool | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if self.start is not None:
+            clauses.append("start_time >= ?")
+            params.append(self.start)
+        if self.end is not None:
+            clauses.append("start_time < ?")
+            params.append(self.end)
+        for name in _EQUALITY_FILTERS:
+            wanted = getattr(self, name)
+            if wanted is not None:
+                clauses.append(f"{name} = ?")
+                params.append(wanted)
+        if self.pricing_unknown is not None:
+            clauses.append("pricing_unknown = ?")
+            params.append(self.pricing_unknown)
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _keys(group_by: Sequence[str]) -> tuple[str, str]:
+    """(select list, group/order list) for validated group keys."""
+    if not group_by:
+        return "", ""
+    select = ", ".join(f"{GROUP_KEYS[k]} AS {k}" for k in group_by) + ", "
+    return select, ", ".join(k for k in group_by)
+
+
+def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any]]:
+    select, keys = _keys(group_by)
+    clause, params = where.where()
+    tail = f"GROUP BY {keys} ORDER BY {keys} NULLS LAST" if keys else ""
+    return (
+        f"""
+        SELECT {select}
+            count(*)::BIGINT AS calls,
+            coalesce(sum(input_tokens), 0)::BIGINT AS input_tokens,
+            coalesce(sum(output_tokens), 0)::BIGINT AS output_tokens,
+            coalesce(sum(cache_read_tokens), 0)::BIGINT AS cache_read_tokens,
+            coalesce(sum(cache_write_tokens), 0)::BIGINT AS cache_write_tokens,
+            coalesce(sum(reasoning_tokens), 0)::BIGINT AS reasoning_tokens,
+            coalesce(sum(cost_usd), 0)::{MONEY} AS cost_usd,
+            coalesce(sum(cost_usd) FILTER (WHERE NOT pricing_unknown), 0)::{MONEY} AS priced_cost_usd,
+            count(*) FILTER (WHERE pricing_unknown)::BIGINT AS unpriced_calls,
+            coalesce(sum(cost_usd) FILTER (WHERE pricing_unknown), 0)::{MONEY} AS unpriced_cost_usd,
+            sum(reported_cost_usd)::{MONEY} AS reported_cost_usd
+        FROM calls {clause} {tail}
+        """,
+        params,
+    )
+
+
+def latency_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any]]:
+    select, keys = _keys(group_by)
+    clause, params = where.where()
+    tail = f"GROUP BY {keys} ORDER BY {keys} NULLS LAST" if keys else ""
+    return (
+        f"""
+        SELECT {select}
+            count(*)::BIGINT AS calls,
+            quantile_cont(duration_ms, 0.5) AS p50_ms,
+            quantile_cont(duration_ms, 0.95) AS p95_ms,
+            quantile_cont(duration_ms, 0.99) AS p99_ms,
+            avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END)::DOUBLE AS error_rate,
+            count(*) FILTER (WHERE streaming)::BIGINT AS streaming_calls,
+            avg(ttft_ms) FILTER (WHERE streaming) AS ttft_ms
+        FROM calls {clause} {tail}
+        """,
+        params,
+    )
+
+
+_PUBLIC_CALL_COLUMNS = ", ".join(c for c in CALL_COLUMNS if c != "attribution_score")
+
+
+def calls_sql(where: CallFilter, limit: int, offset: int) -> tuple[str, list[Any]]:
+    clause, params = where.where()
+    return (
+        f"SELECT {_PUBLIC_CALL_COLUMNS} FROM calls {clause} "
+        "ORDER BY start_time DESC, trace_id, span_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+
+
+def count_sql(where: CallFilter) -> tuple[str, list[Any]]:
+    clause, params = where.where()
+    return f"SELECT count(*)::BIGINT AS n FROM calls {clause}", params
+
+
+def review_sql(where: CallFilter) -> tuple[str, list[Any]]:
+    clause, params = CallFilter(**{**where.__dict__, "pricing_unknown": True}).where()
+    return (
+        f"""
+        SELECT model, provider,
+            count(*)::BIGINT AS calls,
+            sum(input_tokens)::BIGINT AS input_tokens,
+            sum(output_tokens)::BIGINT AS output_tokens,
+            sum(cache_read_tokens)::BIGINT AS cache_read_tokens,
+            sum(cache_write_tokens)::BIGINT AS cache_write_tokens,
+            sum(cost_usd)::{MONEY} AS estimated_cost_usd,
+            min(start_time) AS first_seen,
+            max(start_time) AS last_seen
+        FROM calls {clause}
+        GROUP BY model, provider
+        ORDER BY estimated_cost_usd DESC, model NULLS LAST
+        """,
+        params,
+    )
+
+
+RATES_SQL = """
+SELECT model, effective_from, provider, aliases, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
+       cache_write_usd_per_mtok, long_context_above_input_tokens, long_context_input_usd_per_mtok,
+       long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok, long_context_cache_write_usd_per_mtok,
+       source, note, origin, created_at
+FROM rate_cards ORDER BY model, effective_from
+"""
+
+REPRICINGS_SQL = f"""
+SELECT id, repriced_at, model, card_id, effective_from, rows, old_cost_usd, new_cost_usd,
+       (new_cost_usd - old_cost_usd)::{MONEY} AS delta_usd, note
+FROM repricings ORDER BY id DESC
+"""
