@@ -1,0 +1,70 @@
+"""End to end: the real `tokenledger collector` process, fed by the OpenTelemetry SDK's OTLP exporter."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+from opentelemetry.sdk.trace.export import SpanExportResult
+from opentelemetry.trace import SpanKind
+
+T0 = 1_764_115_200_000_000_000  # 2025-11-26T00:00:00Z in ns
+
+
+def _chat_span(tracer, index: int, *, model="claude-haiku-4-5", layer="chat", start=T0, **extra):
+    span = tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, start_time=start + index * 1_000_000_000)
+    span.set_attributes(
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "anthropic",
+            "gen_ai.request.model": model,
+            "gen_ai.response.model": model,
+            "gen_ai.response.id": f"msg_{index:04d}",
+            "gen_ai.usage.input_tokens": 1000,
+            "gen_ai.usage.output_tokens": 100,
+            "tokenledger.layer": layer,
+            "tokenledger.cost_usd": "0.0015",
+            "tokenledger.pricing_unknown": False,
+            **extra,
+        }
+    )
+    span.end(end_time=start + index * 1_000_000_000 + 250_000_000)
+
+
+def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans, tmp_path):
+    collector = start_collector(tmp_path)
+    results = send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(5)], service_name="bff")
+    assert results == [SpanExportResult.SUCCESS] * 5
+
+    spend = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "layer,model"}).json()["rows"]
+    assert spend == [
+        {
+            "layer": "chat",
+            "model": "claude-haiku-4-5",
+            "calls": 5,
+            "input_tokens": 5000,
+            "output_tokens": 500,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "reasoning_tokens": 0,
+            "cost_usd": "0.0075",
+            "priced_cost_usd": "0.0075",
+            "unpriced_calls": 0,
+            "unpriced_cost_usd": "0",
+            "reported_cost_usd": "0.0075",
+        }
+    ]
+    # Acknowledged means committed: a SIGKILL (no shutdown hook) loses nothing.
+    collector.kill()
+    collector.start()
+    calls = httpx.get(collector.url + "/api/v1/calls").json()
+    assert calls["total"] == 5
+    assert {Decimal(r["cost_usd"]) for r in calls["rows"]} == {Decimal("0.0015")}
+    assert {r["service"] for r in calls["rows"]} == {"bff"}
+
+
+def test_same_response_id_from_a_second_export_is_the_same_call(collector_server, send_spans):
+    # Each export has fresh span ids but the same gen_ai.response.id values: one provider call each.
+    for _ in range(2):
+        send_spans(collector_server.url, lambda t: [_chat_span(t, i) for i in range(3)])
+    assert httpx.get(collector_server.url + "/api/v1/calls").json()["total"] == 3
