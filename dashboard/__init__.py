@@ -1,7 +1,7 @@
 """The Streamlit dashboard: spend per layer, latency, the unpriced-model review queue, policy substitutions.
 
 It reads only through the collector's read API (`ReadClient`); the data logic is plain polars functions in
-`spend`, `latency`, `review`, `policy`, `filters`; the Streamlit scripts (`app.py`, `pages/`) only lay out.
+`spend`, `latency`, `review`, `policy`, `filters`; the Streamlit scripts (`app.py`, `views/`) only lay out.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Entry script for `streamlit run`: page config, shared sidebar filters, navigation. Pages lay out the rest."""
 
+# Page scripts live in views/, not pages/: a pages/ folder beside the entry script switches Streamlit into its
+# legacy multipage mode, where opening /review directly runs the page without this script (no sidebar filters).
+
 from pathlib import Path
 
 import streamlit as st
@@ -11,11 +14,11 @@ HERE = Path(__file__).parent
 st.set_page_config(page_title="tokenledger", page_icon=":material/receipt_long:", layout="wide")
 
 PAGES = [
-    st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page(HERE / "pages" / "spend.py", title="Spend", icon=":material/payments:"),
-    st.Page(HERE / "pages" / "latency.py", title="Latency", icon=":material/timer:"),
-    st.Page(HERE / "pages" / "review.py", title="Review", icon=":material/rule:"),
-    st.Page(HERE / "pages" / "policy.py", title="Policy", icon=":material/policy:"),
+    st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(HERE / "views" / "spend.py", title="Spend", icon=":material/payments:"),
+    st.Page(HERE / "views" / "latency.py", title="Latency", icon=":material/timer:"),
+    st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
+    st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
 ]
 page = st.navigation(PAGES)
 

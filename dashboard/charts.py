@@ -9,20 +9,29 @@ from .money import to_float
 from .spend import layer_order
 
 _USD = alt.Axis(format="$,.2f", title="USD")
+_PALETTE = ["#1f5fa8", "#2ca58d", "#f28e2b", "#8e6bbf", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
+
+
+def layer_colors(layers: list[str]) -> alt.Scale:
+    """The same colour for a layer on every chart: product layers first, in product order."""
+    order = layer_order(layers)
+    return alt.Scale(domain=order, range=[_PALETTE[i % len(_PALETTE)] for i in range(len(order))])
 
 
 def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
     """Daily spend (priced + estimated) stacked by layer; the tooltip shows the estimated part."""
     data = to_float(daily, ["cost_usd", "priced_cost_usd", "unpriced_cost_usd"])
-    order = layer_order(daily.get_column("layer").to_list()) if not daily.is_empty() else []
+    layers = daily.get_column("layer").to_list()
+    rank = {name: i for i, name in enumerate(layer_order(layers))}
+    data = data.with_columns(pl.col("layer").replace_strict(rank, default=len(rank)).alias("layer_rank"))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
             y=alt.Y("sum(cost_usd):Q", axis=_USD, stack="zero"),
-            color=alt.Color("layer:N", sort=order, title="Layer"),
-            order=alt.Order("layer:N"),
+            color=alt.Color("layer:N", scale=layer_colors(layers), title="Layer"),
+            order=alt.Order("layer_rank:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip("day:T", format="%Y-%m-%d"),
                 "layer:N",
@@ -52,7 +61,7 @@ def priced_vs_estimated(by_layer: pl.DataFrame) -> alt.Chart:
             ),
             tooltip=["layer:N", "kind:N", alt.Tooltip("usd:Q", format="$,.4f")],
         )
-        .properties(height=max(120, 38 * by_layer.height))
+        .properties(height=alt.Step(34))
     )
 
 
@@ -66,7 +75,7 @@ def breakdown_bars(frame: pl.DataFrame, key: str) -> alt.Chart:
             x=alt.X("cost_usd:Q", axis=_USD),
             tooltip=[f"{key}:N", alt.Tooltip("cost_usd:Q", format="$,.4f"), "calls:Q"],
         )
-        .properties(height=max(120, 30 * min(frame.height, 15)))
+        .properties(height=alt.Step(28))
     )
 
 
@@ -78,7 +87,7 @@ def latency_lines(long: pl.DataFrame, key: str, percentile: str) -> alt.Chart:
         .encode(
             x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
             y=alt.Y("latency_ms:Q", title=f"{percentile} latency (ms)"),
-            color=alt.Color(f"{key}:N", title=key.capitalize()),
+            color=_group_color(data, key),
             tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), f"{key}:N", alt.Tooltip("latency_ms:Q", format=",.0f")],
         )
     )
@@ -91,7 +100,29 @@ def error_rate_lines(frame: pl.DataFrame, key: str) -> alt.Chart:
         .encode(
             x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
             y=alt.Y("error_rate:Q", title="Error rate", axis=alt.Axis(format="%")),
-            color=alt.Color(f"{key}:N", title=key.capitalize()),
+            color=_group_color(frame, key),
             tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), f"{key}:N", alt.Tooltip("error_rate:Q", format=".1%")],
         )
+    )
+
+
+def _group_color(frame: pl.DataFrame, key: str) -> alt.Color:
+    if key == "layer":
+        return alt.Color("layer:N", scale=layer_colors(frame.get_column("layer").to_list()), title="Layer")
+    return alt.Color(f"{key}:N", title=key.capitalize())
+
+
+def substitutions_bars(subs: pl.DataFrame) -> alt.Chart:
+    """Substituted calls per layer, one bar segment per requested -> used pair."""
+    data = subs.with_columns((pl.col("requested_model") + " → " + pl.col("model")).alias("substitution"))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("layer:N", sort=layer_order(subs.get_column("layer").to_list()), title=None),
+            x=alt.X("sum(calls):Q", title="Substituted calls"),
+            color=alt.Color("substitution:N", title="Requested → used"),
+            tooltip=["layer:N", "service:N", "substitution:N", "calls:Q"],
+        )
+        .properties(height=alt.Step(34))
     )

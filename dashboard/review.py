@@ -125,3 +125,38 @@ def preview_frame(preview: Mapping[str, Any]) -> pl.DataFrame:
         {"rows": [int(preview.get("rows", 0))], "old_cost_usd": [old], "new_cost_usd": [new], "delta_usd": [delta]},
         schema={"rows": pl.Int64(), "old_cost_usd": MONEY, "new_cost_usd": MONEY, "delta_usd": MONEY},
     )
+
+
+AUDIT_COLUMNS = ("repriced_at", "model", "card_id", "rows", "old_cost_usd", "new_cost_usd", "delta_usd", "note")
+
+
+def audit_frame(entries: list[Mapping[str, Any]]) -> pl.DataFrame:
+    """The repricing audit (`GET /api/v1/repricings`), newest first, money as Decimal."""
+    schema = {
+        "repriced_at": pl.Datetime("us", "UTC"),
+        "model": pl.String(),
+        "card_id": pl.String(),
+        "rows": pl.Int64(),
+        "old_cost_usd": MONEY,
+        "new_cost_usd": MONEY,
+        "delta_usd": MONEY,
+        "note": pl.String(),
+    }
+    rows = []
+    for e in entries:
+        old = Decimal(str(e.get("old_cost_usd") or "0"))
+        new = Decimal(str(e.get("new_cost_usd") or "0"))
+        rows.append(
+            {
+                "repriced_at": _instant(e.get("repriced_at")),
+                "model": e.get("model"),
+                "card_id": e.get("card_id"),
+                "rows": int(e.get("rows") or 0),
+                "old_cost_usd": old,
+                "new_cost_usd": new,
+                "delta_usd": Decimal(str(e["delta_usd"])) if e.get("delta_usd") is not None else new - old,
+                "note": e.get("note"),
+            }
+        )
+    df = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+    return df.sort("repriced_at", descending=True, nulls_last=True)

@@ -314,3 +314,30 @@ def test_substitutions():
     )
     assert policy.substitution_share(calls) == (2, 4)
     assert policy.substitutions(pl.DataFrame()).is_empty()
+
+
+def test_audit_frame_newest_first_with_exact_money():
+    entries = [
+        {
+            "repriced_at": "2026-11-20T10:00:00+00:00",
+            "model": "a",
+            "card_id": "a@2026-11-01",
+            "rows": 2,
+            "old_cost_usd": "0.5",
+            "new_cost_usd": "0.25",
+            "delta_usd": "-0.25",
+            "note": "",
+        },
+        {
+            "repriced_at": "2026-11-25T10:00:00Z",
+            "model": "b",
+            "card_id": "b@2026-11-01",
+            "rows": 1,
+            "old_cost_usd": "1",
+            "new_cost_usd": "3",
+        },
+    ]
+    audit = review.audit_frame(entries)
+    assert audit.get_column("model").to_list() == ["b", "a"]
+    assert audit.item(0, "delta_usd") == D(2) and audit.item(1, "delta_usd") == D("-0.25")
+    assert review.audit_frame([]).is_empty()

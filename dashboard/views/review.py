@@ -9,6 +9,30 @@ from dashboard import money, review, ui
 FLASH = "_tl_review_flash"
 PREVIEW = "_tl_review_preview"
 
+
+def show_audit() -> None:
+    """The repricing audit log: every applied card, with rows and totals before and after."""
+    with ui.guard():
+        audit = review.audit_frame(ui.fetch_repricings())
+    if audit.is_empty():
+        return
+    st.subheader("Repricing audit")
+    st.dataframe(
+        audit,
+        hide_index=True,
+        column_config={
+            "repriced_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+            "model": "Model",
+            "card_id": "Card",
+            "rows": "Rows",
+            "old_cost_usd": st.column_config.NumberColumn("Old total", format="$%.4f"),
+            "new_cost_usd": st.column_config.NumberColumn("New total", format="$%.4f"),
+            "delta_usd": st.column_config.NumberColumn("Difference", format="$%.4f"),
+            "note": "Note",
+        },
+    )
+
+
 s = ui.settings()
 st.title("Review unpriced models")
 st.caption(
@@ -23,6 +47,7 @@ with ui.guard():
 queue = review.queue_frame(raw)
 if queue.is_empty():
     st.success("No unpriced models: every call is priced.")
+    show_audit()
     st.stop()
 
 st.warning(review.banner_text(queue) or "", icon=":material/warning:")
@@ -48,6 +73,7 @@ if not s.admin_token:
         "set to it to add rate cards here.",
         icon=":material/lock:",
     )
+    show_audit()
     st.stop()
 
 st.subheader("Add a rate card")
@@ -115,3 +141,5 @@ if stored and stored[0] == model:
         hide_index=True,
     )
     st.caption("Nothing has changed yet: Apply stores the card and reprices these rows.")
+
+show_audit()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import money, policy, ui
+from dashboard import charts, money, policy, ui
 from dashboard.filters import describe_period
 
 LIMIT = 10_000
@@ -27,6 +27,7 @@ if seen >= LIMIT:
 if subs.is_empty():
     st.info("No substitutions in this period: every call ran the model it asked for.")
 else:
+    st.altair_chart(charts.substitutions_bars(subs), width="stretch")
     st.dataframe(
         subs,
         hide_index=True,

@@ -53,6 +53,7 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
             hide_index=True,
             column_config={
                 key: label,
+                "calls": "Calls",
                 "cost_usd": st.column_config.NumberColumn("Spend", format="$%.4f"),
                 "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
             },
