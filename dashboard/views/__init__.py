@@ -1,0 +1,1 @@
+"""Page scripts run by `dashboard/app.py` through `st.navigation`; they only lay out."""
