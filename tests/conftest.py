@@ -11,7 +11,8 @@ Fixtures
     stopped at teardown.
 
     ``CollectorHandle``: ``url`` ("http://127.0.0.1:PORT"), ``db_path``, ``stop()``, ``restart()`` (same port and
-    file), ``kill()`` (subprocess only: SIGKILL, no clean shutdown), ``logs()`` (subprocess output so far).
+    file), ``kill()`` (subprocess only: SIGKILL, no clean shutdown), ``logs()`` (subprocess output so far),
+    ``app`` (thread mode only: the FastAPI app).
 
 ``collector_server`` (function-scoped)
     ``start_collector(tmp_path)`` with no tokens (subprocess).
@@ -111,6 +112,12 @@ class CollectorHandle:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"collector-{self.port}", daemon=True)
         self._thread.start()
+
+    @property
+    def app(self) -> Any:
+        """The FastAPI app (thread mode only), e.g. to reach `app.state.store` in a failure test."""
+        assert self._server is not None, "app needs mode='thread'"
+        return self._server.config.app
 
     def _alive(self) -> bool:
         if self._process is not None:
@@ -234,3 +241,63 @@ def send_spans(otlp_provider) -> Callable[..., list]:
         return provider.otlp_exporter.results
 
     return send
+
+
+# Hand-written OTLP JSON (the shape other SDKs and the OpenTelemetry Collector send): hex ids, int64 as strings.
+
+
+def otlp_attributes(attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """OTLP JSON key-values: str -> stringValue, bool -> boolValue, int -> intValue (a string), float -> doubleValue."""
+    out = []
+    for key, value in attrs.items():
+        if isinstance(value, bool):
+            encoded = {"boolValue": value}
+        elif isinstance(value, int):
+            encoded = {"intValue": str(value)}
+        elif isinstance(value, float):
+            encoded = {"doubleValue": value}
+        else:
+            encoded = {"stringValue": str(value)}
+        out.append({"key": key, "value": encoded})
+    return out
+
+
+def otlp_json_span(
+    span_id: str,
+    attrs: dict[str, Any],
+    *,
+    trace_id: str = "5b8efff798038103d269b633813fc60c",
+    start_ns: int = 1_764_115_200_000_000_000,
+    duration_ms: int = 500,
+    name: str = "chat",
+    status_code: int = 0,
+) -> dict[str, Any]:
+    """One OTLP JSON span (ids in hex: 16 hex digits for span_id, 32 for trace_id)."""
+    return {
+        "traceId": trace_id,
+        "spanId": span_id,
+        "name": name,
+        "kind": 3,
+        "startTimeUnixNano": str(start_ns),
+        "endTimeUnixNano": str(start_ns + duration_ms * 1_000_000),
+        "attributes": otlp_attributes(attrs),
+        "status": {"code": status_code},
+    }
+
+
+def otlp_json_request(
+    spans: list[dict[str, Any]],
+    *,
+    resource: dict[str, Any] | None = None,
+    scope: str = "tests",
+    scope_version: str = "1.0",
+) -> dict[str, Any]:
+    """An ExportTraceServiceRequest in OTLP JSON with one resource and one scope."""
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": otlp_attributes({"service.name": "json-service", **(resource or {})})},
+                "scopeSpans": [{"scope": {"name": scope, "version": scope_version}, "spans": spans}],
+            }
+        ]
+    }

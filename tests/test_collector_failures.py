@@ -1,0 +1,81 @@
+"""Overload (429), a store that cannot write (503), and no 500 ever: always with Retry-After."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import httpx
+from conftest import otlp_json_request, otlp_json_span
+from fastapi.testclient import TestClient
+
+from collector import Settings, Store, create_app
+
+JSON = {"content-type": "application/json"}
+ATTRS = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4-5", "gen_ai.usage.input_tokens": 5}
+
+
+def _body(span_id: str) -> bytes:
+    return json.dumps(otlp_json_request([otlp_json_span(span_id, ATTRS)])).encode()
+
+
+def _wait_until(predicate, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def test_too_many_waiting_writes_is_429_with_retry_after(start_collector, tmp_path):
+    collector = start_collector(
+        tmp_path, mode="thread", TOKENLEDGER_MAX_PENDING_WRITES="1", TOKENLEDGER_RETRY_AFTER_S="7"
+    )
+    store = collector.app.state.store
+    gate = collector.app.state.write_gate
+    first: dict = {}
+    with store._write_lock:  # the writer is busy: the first request waits for it
+        worker = threading.Thread(
+            target=lambda: first.setdefault(
+                "r", httpx.post(collector.url + "/v1/traces", content=_body("01" * 8), headers=JSON, timeout=30)
+            )
+        )
+        worker.start()
+        _wait_until(lambda: gate._in_flight == 1)
+        second = httpx.post(collector.url + "/v1/traces", content=_body("02" * 8), headers=JSON, timeout=30)
+        assert second.status_code == 429
+        assert second.headers["retry-after"] == "7"
+        assert httpx.get(collector.url + "/healthz").status_code == 200  # the event loop stays responsive
+    worker.join(timeout=30)
+    assert first["r"].status_code == 200
+    rows = httpx.get(collector.url + "/api/v1/calls").json()["rows"]
+    assert [r["span_id"] for r in rows] == ["01" * 8]
+
+
+def test_store_that_cannot_write_is_503_with_retry_after(start_collector, tmp_path):
+    collector = start_collector(tmp_path, mode="thread", TOKENLEDGER_RETRY_AFTER_S="3")
+    collector.app.state.store.close()  # the DuckDB connection is gone: every write and read fails in DuckDB
+    response = httpx.post(collector.url + "/v1/traces", content=_body("03" * 8), headers=JSON)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "3"
+    read = httpx.get(collector.url + "/api/v1/spend")
+    assert read.status_code == 503 and read.headers["retry-after"] == "3"
+    assert httpx.get(collector.url + "/healthz").status_code == 503
+
+
+class _BuggyStore(Store):
+    def spend(self, group_by, where):
+        raise KeyError("a bug")
+
+
+def test_an_unexpected_error_is_logged_and_answered_503_not_500(tmp_path, caplog):
+    store = _BuggyStore.open(tmp_path / "bug.duckdb")
+    app = create_app(Settings(db_path=tmp_path / "bug.duckdb"), store=store)
+    with caplog.at_level(logging.ERROR, logger="collector"), TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/spend")
+    store.close()
+    assert response.status_code == 503
+    assert "retry-after" in response.headers
+    assert "a bug" not in response.text
+    assert any(r.exc_info and isinstance(r.exc_info[1], KeyError) for r in caplog.records)
