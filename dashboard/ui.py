@@ -133,7 +133,8 @@ def sidebar_filters() -> flt.Filters:
     today = today_utc()
     sb = st.sidebar
     sb.header("Filters")
-    picked = sb.date_input("Date range (UTC)", value=flt.month_to_date(today), key="f_dates", format="YYYY-MM-DD")
+    initial = _range_from_query(st.query_params) or flt.month_to_date(today)
+    picked = sb.date_input("Date range (UTC)", value=initial, key="f_dates", format="YYYY-MM-DD")
     start, end = _range(picked, today)
     chosen = {}
     for key in flt.FILTER_KEYS:
@@ -142,6 +143,16 @@ def sidebar_filters() -> flt.Filters:
     f = flt.Filters(start, end, **chosen)
     st.session_state[_FILTERS] = f
     return f
+
+
+def _range_from_query(query: Any) -> tuple[date, date] | None:
+    """`?from=2026-10-01&to=2026-10-31` opens the dashboard on that range (a link finance can share)."""
+    try:
+        start = date.fromisoformat(query.get("from", ""))
+        end = date.fromisoformat(query.get("to", "")) if query.get("to") else start
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
 
 
 def _range(picked: Any, today: date) -> tuple[date, date]:

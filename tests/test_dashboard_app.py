@@ -1,0 +1,350 @@
+"""Every dashboard page under Streamlit's AppTest, against the real collector fed known spans over real OTLP.
+
+The seed below is also used by the browser test (test_dashboard_e2e.py). Expected money is computed with the
+same `rates` engine and shipped cards the collector seeds itself with, at each span's start time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from opentelemetry.sdk.trace.export import SpanExportResult
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from streamlit.testing.v1 import AppTest
+
+import rates
+from dashboard import review, spend
+from dashboard.money import format_usd
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}  # the range every page is opened on (previous: September)
+ADMIN = "sk-test-not-a-real-key-admin"
+READ = "sk-test-not-a-real-key-read"
+
+
+@dataclass(frozen=True)
+class SeedCall:
+    service: str
+    environment: str
+    layer: str | None  # None: no tokenledger.layer, so the collector falls back to service.name
+    model: str
+    provider: str
+    input_tokens: int
+    output_tokens: int
+    start: datetime
+    duration_ms: int
+    cache_read_tokens: int = 0
+    ttft_ms: float | None = None
+    requested_model: str | None = None
+    error: str | None = None
+
+    @property
+    def effective_layer(self) -> str:
+        return self.layer or self.service
+
+    def price(self) -> rates.Price:
+        return rates.price_call(
+            rates.default_book(),
+            self.model,
+            self.input_tokens,
+            self.output_tokens,
+            cache_read_tokens=self.cache_read_tokens,
+            at=self.start,
+        )
+
+
+def _at(day: int, month: int = 10) -> datetime:
+    return datetime(2026, month, day, 12, 0, tzinfo=UTC)
+
+
+HAIKU = "claude-haiku-4-5-20251001"
+SEED = [
+    SeedCall("chat-bff", "production", "chat", HAIKU, "anthropic", 12_000, 800, _at(3), 1200, 10_000, ttft_ms=300.0),
+    SeedCall("chat-bff", "production", "chat", HAIKU, "anthropic", 4_000, 500, _at(10), 900, ttft_ms=250.0),
+    SeedCall("chat-bff", "production", "chat", HAIKU, "anthropic", 3_000, 300, _at(15, 9), 800),  # previous period
+    SeedCall("worker", "production", "analysis", "grok-4-fast-reasoning", "x_ai", 20_000, 1_500, _at(5), 2500),
+    SeedCall(
+        "worker", "production", "analysis", "grok-4-fast-reasoning", "x_ai", 1_000, 0, _at(6), 400, error="timeout"
+    ),
+    SeedCall(
+        "worker",
+        "production",
+        "drafts",
+        HAIKU,
+        "anthropic",
+        5_000,
+        2_000,
+        _at(7),
+        3000,
+        requested_model="claude-sonnet-4-5",
+    ),  # fmt: skip
+    SeedCall("worker", "staging", "agents", "grok-9-preview", "x_ai", 8_000, 1_000, _at(8), 1800),
+    SeedCall("worker", "staging", "agents", "grok-9-preview", "x_ai", 2_000, 500, _at(9), 1500),
+    SeedCall("research-notebook", "production", None, "gpt-4o-mini", "openai", 30_000, 4_000, _at(11), 2200),
+]
+IN_PERIOD = [c for c in SEED if c.start.month == 10]
+UNPRICED = {"grok-9-preview", "gpt-4o-mini"}
+
+
+def _ns(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000_000
+
+
+def feed(url: str, send_spans) -> None:
+    """Send SEED to the collector through the OpenTelemetry SDK's OTLP exporter, one provider per resource."""
+    resources: dict[tuple[str, str], list[SeedCall]] = {}
+    for call in SEED:
+        resources.setdefault((call.service, call.environment), []).append(call)
+    for (service, environment), calls in resources.items():
+
+        def build(tracer, calls=calls):
+            for c in calls:
+                attrs = {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.provider.name": c.provider,
+                    "gen_ai.request.model": c.requested_model or c.model,
+                    "gen_ai.response.model": c.model,
+                    "gen_ai.usage.input_tokens": c.input_tokens,
+                    "gen_ai.usage.output_tokens": c.output_tokens,
+                    "gen_ai.usage.cache_read.input_tokens": c.cache_read_tokens,
+                    "tokenledger.streaming": c.ttft_ms is not None,
+                }
+                if c.layer:
+                    attrs["tokenledger.layer"] = c.layer
+                if c.ttft_ms is not None:
+                    attrs["tokenledger.ttft_ms"] = c.ttft_ms
+                if c.requested_model:
+                    attrs["tokenledger.policy.requested_model"] = c.requested_model
+                    attrs["gen_ai.request.model"] = c.model
+                if c.error:
+                    attrs["error.type"] = c.error
+                span = tracer.start_span(
+                    f"chat {c.model}", kind=SpanKind.CLIENT, start_time=_ns(c.start), attributes=attrs
+                )
+                if c.error:
+                    span.set_status(Status(StatusCode.ERROR, c.error))
+                span.end(end_time=_ns(c.start) + c.duration_ms * 1_000_000)
+
+        results = send_spans(url, build, service_name=service, resource={"deployment.environment.name": environment})
+        assert results and all(r == SpanExportResult.SUCCESS for r in results)
+
+
+def expected_by_layer(calls: list[SeedCall]) -> dict[str, dict[str, Decimal]]:
+    out: dict[str, dict[str, Decimal]] = {}
+    for c in calls:
+        p = c.price()
+        row = out.setdefault(c.effective_layer, {"priced": Decimal(0), "estimated": Decimal(0)})
+        row["estimated" if p.pricing_unknown else "priced"] += p.cost_usd
+    for row in out.values():
+        row["total"] = row["priced"] + row["estimated"]
+    return out
+
+
+def expected_banner(calls: list[SeedCall] = SEED) -> str:
+    unpriced = [c for c in calls if c.price().pricing_unknown]
+    est = sum((c.price().cost_usd for c in unpriced), Decimal(0))
+    models = len({c.model for c in unpriced})
+    return f"{len(unpriced)} calls from {models} unpriced models (est. {format_usd(est)}) awaiting review"
+
+
+# -- fixtures --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(start_collector, send_spans, tmp_path, monkeypatch):
+    """A collector (thread mode: same code, faster start) holding SEED; the app pointed at it with both tokens."""
+    handle = start_collector(tmp_path, mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
+    feed(
+        handle.url, lambda url, build, **kw: send_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw)
+    )
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    monkeypatch.setenv("TOKENLEDGER_READ_TOKEN", READ)
+    monkeypatch.setenv("TOKENLEDGER_ADMIN_TOKEN", ADMIN)
+    return handle
+
+
+def open_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update(PERIOD)
+    at.run()
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+# -- pages -----------------------------------------------------------------------------------------------------
+
+
+def test_overview_layer_totals_match_the_fed_spans(seeded):
+    at = open_app()
+    assert at.title[0].value == "Overview"
+    want = expected_by_layer(IN_PERIOD)
+    table = at.table[0].value
+    shown = {row["Layer"]: row for row in table.to_dict("records")}
+    assert set(shown) == set(want) == {"chat", "analysis", "drafts", "agents", "research-notebook"}
+    for layer, money in want.items():
+        assert shown[layer]["Priced"] == format_usd(money["priced"]), layer
+        assert shown[layer]["Estimated (unpriced)"] == format_usd(money["estimated"]), layer
+        assert shown[layer]["Total incl. estimates"] == format_usd(money["total"]), layer
+    # product layers first, then the others
+    assert list(table["Layer"])[:4] == ["chat", "analysis", "drafts", "agents"]
+    prev_chat = SEED[2].price().cost_usd
+    assert shown["chat"]["Previous period"] == format_usd(prev_chat)
+    priced = sum((m["priced"] for m in want.values()), Decimal(0))
+    estimated = sum((m["estimated"] for m in want.values()), Decimal(0))
+    assert estimated > 0 and priced > 0
+    assert metric(at, "Priced spend") == format_usd(priced)
+    assert metric(at, "Estimated spend (unpriced)") == format_usd(estimated)
+    assert metric(at, "Total incl. estimates") == format_usd(priced + estimated)
+    assert metric(at, "Calls") == str(len(IN_PERIOD))
+    assert [w.value for w in at.warning] == [expected_banner()]
+    assert any("Review" in str(link.label) for link in at.get("page_link"))
+    assert at.sidebar.caption and any("Data fetched" in c.value for c in at.sidebar.caption)
+
+
+def test_sidebar_filter_narrows_every_figure(seeded):
+    at = open_app()
+    at.selectbox(key="f_layer").set_value("chat").run()
+    assert not at.exception
+    chat = expected_by_layer(IN_PERIOD)["chat"]
+    assert [r["Layer"] for r in at.table[0].value.to_dict("records")] == ["chat"]
+    assert metric(at, "Total incl. estimates") == format_usd(chat["total"])
+    assert metric(at, "Calls") == "2"
+
+
+def test_spend_page_tables_download_and_priced_only_switch(seeded):
+    at = open_app("spend")
+    assert at.title[0].value == "Spend"
+    want = expected_by_layer(IN_PERIOD)
+    priced = sum((m["priced"] for m in want.values()), Decimal(0))
+    estimated = sum((m["estimated"] for m in want.values()), Decimal(0))
+    assert metric(at, "Priced spend") == format_usd(priced)
+    assert metric(at, "Estimated spend (unpriced)") == format_usd(estimated)
+    report = at.dataframe[-1].value
+    assert set(report["model"]) == {c.model for c in IN_PERIOD}
+    assert sum(report["total_cost_usd"]) == priced + estimated  # exact Decimals end to end
+    assert at.get("download_button"), "CSV download missing"
+    at.toggle(key="spend_priced_only").set_value(True).run()
+    assert not at.exception
+    assert metric(at, "Estimated spend (unpriced)") == "excluded"
+    unpriced_calls = sum(1 for c in IN_PERIOD if c.model in UNPRICED)
+    assert metric(at, "Calls") == str(len(IN_PERIOD) - unpriced_calls)
+    report = at.dataframe[-1].value
+    assert not set(report["model"]) & UNPRICED
+    assert sum(report["total_cost_usd"]) == priced
+
+
+def test_latency_page_percentiles_errors_and_ttft(seeded):
+    at = open_app("latency")
+    assert at.title[0].value == "Latency"
+    summary = {r["layer"]: r for r in at.dataframe[0].value.to_dict("records")}
+    assert summary["drafts"]["p50_ms"] == pytest.approx(3000)
+    assert summary["analysis"]["error_rate"] == pytest.approx(0.5)
+    assert summary["chat"]["error_rate"] == pytest.approx(0.0)
+    assert summary["chat"]["ttft_ms"] == pytest.approx(275.0)
+    streamed = at.dataframe[1].value
+    assert list(streamed["layer"]) == ["chat"]
+    at.segmented_control(key="latency_by").set_value("model").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["model"]) == {c.model for c in IN_PERIOD}
+
+
+def test_policy_page_shows_the_substitution(seeded):
+    at = open_app("policy")
+    assert metric(at, "Substituted calls") == "1"
+    rows = at.dataframe[0].value.to_dict("records")
+    assert len(rows) == 1
+    assert (rows[0]["requested_model"], rows[0]["model"], rows[0]["layer"], rows[0]["service"]) == (
+        "claude-sonnet-4-5",
+        HAIKU,
+        "drafts",
+        "worker",
+    )
+    assert metric(at, "Spend on substituted calls") == format_usd(SEED[5].price().cost_usd)
+
+
+def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):
+    at = open_app("review")
+    queue = at.dataframe[0].value
+    assert set(queue["model"]) == UNPRICED
+    assert at.warning[0].value == expected_banner()
+    # gpt-4o-mini has a genai-prices suggestion: the form is prefilled from it
+    at.selectbox(key="review_model").set_value("gpt-4o-mini").run()
+    suggested = rates.suggest_card("gpt-4o-mini")
+    got = Decimal(at.text_input(key="card_gpt-4o-mini_input_usd_per_mtok").value)
+    assert got == suggested.rates.input_usd_per_mtok
+    # grok-9-preview has none: type a card, preview, apply
+    at.selectbox(key="review_model").set_value("grok-9-preview").run()
+    assert at.text_input(key="card_grok-9-preview_input_usd_per_mtok").value == ""
+    at.text_input(key="card_grok-9-preview_input_usd_per_mtok").input("0.30")
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20")
+    button(at, "Preview repricing").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    grok = [c for c in SEED if c.model == "grok-9-preview"]
+    new = sum(Decimal(c.input_tokens) * Decimal("0.30") + Decimal(c.output_tokens) * Decimal("1.20") for c in grok)
+    new /= Decimal(1_000_000)
+    old = sum((c.price().cost_usd for c in grok), Decimal(0))
+    preview = at.table[-1].value.to_dict("records")[0]
+    assert preview["Rows repriced"] == "2"
+    assert preview["Now (estimated)"] == format_usd(old)
+    assert preview["With this card (priced)"] == format_usd(new)
+    button(at, "Apply card").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("grok-9-preview now has a rate card" in s.value for s in at.success)
+    assert set(at.dataframe[0].value["model"]) == {"gpt-4o-mini"}
+    audit = at.dataframe[-1].value.to_dict("records")
+    assert [(a["model"], a["rows"]) for a in audit] == [("grok-9-preview", 2)]
+    assert audit[0]["new_cost_usd"] == new
+    # its spend now counts as priced on the Overview
+    at.switch_page("views/overview.py").run()
+    agents = {r["Layer"]: r for r in at.table[0].value.to_dict("records")}["agents"]
+    assert agents["Estimated (unpriced)"] == "$0.00" and agents["Priced"] == format_usd(new)
+
+
+def test_review_page_without_admin_token_says_so(seeded, monkeypatch):
+    monkeypatch.delenv("TOKENLEDGER_ADMIN_TOKEN")
+    at = open_app("review")
+    assert set(at.dataframe[0].value["model"]) == UNPRICED  # the read token still shows the queue
+    assert any("admin token" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Apply card"]
+
+
+def test_collector_down_gives_a_clear_message(monkeypatch):
+    from conftest import free_port
+
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", f"http://127.0.0.1:{free_port()}")
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "Cannot reach the collector" in at.error[0].value
+
+
+def test_refused_token_gives_a_clear_message(seeded, monkeypatch):
+    monkeypatch.setenv("TOKENLEDGER_READ_TOKEN", "sk-test-not-a-real-key-wrong")
+    monkeypatch.delenv("TOKENLEDGER_ADMIN_TOKEN")
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "refused" in message and "401" in message
+    assert "sk-test" not in message
+
+
+def test_layer_totals_helper_agrees_with_the_data_layer():
+    # guards the expectations above: the seed's unpriced models really are unpriced, the rest priced
+    for c in SEED:
+        assert c.price().pricing_unknown == (c.model in UNPRICED), c.model
+    assert spend.KNOWN_LAYERS == ("chat", "analysis", "drafts", "agents")
+    assert review.banner_text is not None
