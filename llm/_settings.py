@@ -1,0 +1,85 @@
+"""The client's settings: the one place in `llm/` that reads environment variables.
+
+Read at call time, not import time, so a service (or a test) that changes its environment is obeyed; reading a
+handful of variables costs microseconds next to a model call.
+
+| variable | meaning | default |
+| --- | --- | --- |
+| `ANTHROPIC_API_KEY`, `XAI_API_KEY` | provider keys; a missing key makes calls to it fail with 503 | none |
+| `ANTHROPIC_BASE_URL`, `XAI_BASE_URL` | a gateway or a local fake in place of the provider | the SDK's |
+| `RESTRICT_MODELS` | block the Sonnet and Opus families (true/false/1/0/yes/no) | true |
+| `LLM_MAX_RETRIES` | SDK retries on connection errors, 408/409/429/5xx | 2 |
+| `LLM_TIMEOUT_S` | SDK timeout per request, seconds | 120 |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the client cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    anthropic_api_key: str | None = field(default=None, repr=False)
+    anthropic_base_url: str | None = None
+    xai_api_key: str | None = field(default=None, repr=False)
+    xai_base_url: str | None = None
+    restrict_models: bool = True
+    max_retries: int = 2
+    timeout_s: float = 120.0
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    """Strict boolean: true/false/1/0/yes/no, case-insensitive; anything else raises naming the variable."""
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be one of true/false/1/0/yes/no, got {raw!r}")
+
+
+def _number(name: str, raw: str | None, default: float, kind: type) -> float:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be >= 0, got {raw!r}")
+    return value
+
+
+def _text(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `environ` (default: the process environment, now)."""
+    env = os.environ if environ is None else environ
+    return Settings(
+        anthropic_api_key=_text(env, "ANTHROPIC_API_KEY"),
+        anthropic_base_url=_text(env, "ANTHROPIC_BASE_URL"),
+        xai_api_key=_text(env, "XAI_API_KEY"),
+        xai_base_url=_text(env, "XAI_BASE_URL"),
+        restrict_models=parse_bool("RESTRICT_MODELS", env.get("RESTRICT_MODELS"), True),
+        max_retries=int(_number("LLM_MAX_RETRIES", env.get("LLM_MAX_RETRIES"), 2, int)),
+        timeout_s=float(_number("LLM_TIMEOUT_S", env.get("LLM_TIMEOUT_S"), 120.0, float)),
+    )
+
+
+def env_value(name: str) -> str | None:
+    """One variable, read now (a call site's model key); blank counts as unset."""
+    return _text(os.environ, name)
