@@ -6,6 +6,7 @@ an LLM span that cannot be stored (negative or non-integer token counts): that s
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -156,13 +157,37 @@ def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]
 
 
 def _ttft_ms(attrs: Mapping[str, Any]) -> float | None:
-    ours = attrs.get("tokenledger.ttft_ms")
-    if isinstance(ours, int | float) and not isinstance(ours, bool) and ours >= 0:
-        return float(ours)
-    seconds = attrs.get("gen_ai.server.time_to_first_token")  # OpenLIT, in seconds
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds >= 0:
-        return float(seconds) * 1000.0
+    for key, scale in (
+        ("tokenledger.ttft_ms", 1.0),
+        ("gen_ai.response.time_to_first_chunk", 1000.0),  # anthropic SDK, seconds
+        ("gen_ai.server.time_to_first_token", 1000.0),  # OpenLIT, seconds
+    ):
+        found = attrs.get(key)
+        if isinstance(found, int | float) and not isinstance(found, bool) and math.isfinite(found) and found >= 0:
+            return float(found) * scale
     return None
+
+
+def _response_id(attrs: Mapping[str, Any]) -> str | None:
+    found = _text(attrs.get("gen_ai.response.id")) or _text(attrs.get("llm.response.id"))
+    if found:
+        return found
+    # OpenInference puts the provider's response (JSON) in output.value: read its id only, store nothing else.
+    output = attrs.get("output.value")
+    if attrs.get("output.mime_type") == "application/json" and isinstance(output, str) and output.startswith("{"):
+        try:
+            parsed = json.loads(output)
+        except ValueError:
+            return None
+        if isinstance(parsed, dict):
+            return _text(parsed.get("id"))
+    return None
+
+
+def _excludes_cache(resource: Mapping[str, Any], scope: str, provider: str | None) -> bool:
+    """OpenLIT reports Anthropic's own input_tokens, which exclude the cache; every other source includes it."""
+    openlit = scope.startswith("openlit") or resource.get("telemetry.sdk.name") == "openlit"
+    return openlit and provider == "anthropic"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -192,22 +217,23 @@ def map_span(
     cache_read = _count(attrs, CACHE_READ_KEYS) or 0
     cache_write = _count(attrs, CACHE_WRITE_KEYS) or 0
     reasoning = _count(attrs, REASONING_KEYS) or 0
-    scope = scope_name or ""
-    # OpenLIT reports Anthropic's own input_tokens (cache excluded); every other source includes the cache. An input
-    # count below the cache counts can only be such an exclusive count, whoever sent it.
-    if (scope.startswith("openlit") and provider == "anthropic") or input_tokens < cache_read + cache_write:
+    has_tokens = any(key in attrs for key in TOKEN_KEYS)
+    response_id = _response_id(attrs)
+    error_type = _text(attrs.get("error.type"))
+    status = _STATUS.get(span.status.code, "unset")
+    if error_type and status == "unset":
+        status = "error"
+    if not (has_tokens or response_id or status == "error"):
+        return None  # a wrapper span with nothing to bill (Logfire's stream request span, say)
+    # An input count below the cache counts can only be an exclusive count, whoever sent it.
+    if _excludes_cache(resource, scope_name or "", provider) or input_tokens < cache_read + cache_write:
         input_tokens += cache_read + cache_write
     cost, cost_source = reported_cost(attrs)
     layer = _text(attrs.get("tokenledger.layer"))
     service = _text(resource.get("service.name"))
     environment = _text(resource.get("deployment.environment.name")) or _text(resource.get("deployment.environment"))
-    environment = environment or _text(attrs.get("deployment.environment.name"))
+    environment = environment or _text(_first(attrs, ("deployment.environment.name", "deployment.environment"))[1])
     _, streaming = _first(attrs, STREAM_KEYS)
-    response_id = _text(attrs.get("gen_ai.response.id")) or _text(attrs.get("llm.response.id"))
-    error_type = _text(attrs.get("error.type"))
-    status = _STATUS.get(span.status.code, "unset")
-    if error_type and status == "unset":
-        status = "error"
     return {
         "trace_id": span.trace_id.hex(),
         "span_id": span.span_id.hex(),
