@@ -35,11 +35,11 @@ class _QueuedIds(IdGenerator):
         return self.span_id
 
 
-def days_with_data(collector_url: str, headers: dict[str, str]) -> set[date]:
-    """The UTC days the collector already holds calls for."""
+def calls_per_day(collector_url: str, headers: dict[str, str]) -> dict[date, int]:
+    """How many calls the collector holds for each UTC day."""
     response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
     response.raise_for_status()
-    return {date.fromisoformat(str(row["day"])[:10]) for row in response.json()["rows"] if int(row["calls"]) > 0}
+    return {date.fromisoformat(str(row["day"])[:10]): int(row["calls"]) for row in response.json()["rows"]}
 
 
 def to_record(call: SimulatedCall) -> CallRecord:
@@ -67,8 +67,9 @@ def backfill(collector_url: str, days: int, today: date, headers: dict[str, str]
     """Send `days` whole days of simulated calls before `today` that the collector lacks. Returns calls sent."""
     if days == 0:
         return 0
-    have = days_with_data(collector_url, headers)
-    todo = [(day, calls) for day, calls in history(days, today) if day not in have]
+    have = calls_per_day(collector_url, headers)
+    # A day cut short by Ctrl-C holds fewer calls than simulated: send it again (its ids make that idempotent).
+    todo = [(day, calls) for day, calls in history(days, today) if have.get(day, 0) < len(calls)]
     ids = _QueuedIds()
     providers: dict[tuple[str, str], TracerProvider] = {}
 

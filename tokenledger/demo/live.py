@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("httpx", "httpx2", "anthropic", "openai"):  # one line per HTTP request drowns the log
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     sites = [s for s in CALL_SITES if s.service == args.service and s.environment == args.environment]
     if not sites:
         parser.error(f"no call sites for service {args.service!r} in {args.environment!r}")

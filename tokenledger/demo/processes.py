@@ -83,17 +83,16 @@ class ProcessGroup:
                 raise DemoError(f"{proc.name} exited with code {proc.popen.returncode}; log:\n{_tail(proc.log_path)}")
 
     def stop_all(self, timeout_s: float = 10.0) -> None:
-        """SIGTERM each child (newest first), wait, then SIGKILL what is left."""
+        """Stop children newest first, each SIGTERM then SIGKILL after `timeout_s`: the services flush their
+        last spans while the collector still listens, and the collector stops last, committing what it took."""
         for proc in reversed(self.children):
             if proc.popen.poll() is None:
                 _signal_group(proc.popen, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        for proc in reversed(self.children):
-            try:
-                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(proc.popen, signal.SIGKILL)
-                proc.popen.wait()
+                try:
+                    proc.popen.wait(timeout=timeout_s)
+                except subprocess.TimeoutExpired:
+                    _signal_group(proc.popen, signal.SIGKILL)
+                    proc.popen.wait()
         self.children.clear()
 
 
