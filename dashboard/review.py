@@ -89,12 +89,14 @@ def _rate_text(value: Any) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def card_payload(model: str, fields: Mapping[str, str]) -> dict[str, str]:
+def card_payload(model: str, fields: Mapping[str, str], provider: str | None = None) -> dict[str, str]:
     """The `POST /api/v1/rates` body from the form's text; raises ValueError naming the first bad field.
 
     Rates go as decimal strings (never float). Blank cache rates default to the input rate.
     """
     body: dict[str, str] = {"model": model}
+    if provider:
+        body["provider"] = provider
     for name in RATE_FIELDS:
         text = (fields.get(name) or "").strip()
         if not text and name.startswith("cache_"):
@@ -114,6 +116,15 @@ def card_payload(model: str, fields: Mapping[str, str]) -> dict[str, str]:
         raise ValueError(f"effective from must be a date (YYYY-MM-DD), got {fields.get('effective_from')!r}") from None
     body["note"] = (fields.get("note") or "").strip()
     return body
+
+
+def applied_text(model: str, effective_from: str, result: Mapping[str, Any]) -> str:
+    """The message after Apply: which model, from when, how many rows were repriced."""
+    rows = result.get("rows")
+    done = f"{model} now has a rate card from {effective_from}"
+    if not isinstance(rows, int):
+        return done + "."
+    return done + f"; {rows:,} row{'s' * (rows != 1)} repriced."
 
 
 def preview_frame(preview: Mapping[str, Any]) -> pl.DataFrame:

@@ -147,8 +147,11 @@ def expected_by_layer(calls: list[SeedCall]) -> dict[str, dict[str, Decimal]]:
 def expected_banner(calls: list[SeedCall] = SEED) -> str:
     unpriced = [c for c in calls if c.price().pricing_unknown]
     est = sum((c.price().cost_usd for c in unpriced), Decimal(0))
-    models = len({c.model for c in unpriced})
-    return f"{len(unpriced)} calls from {models} unpriced models (est. {format_usd(est)}) awaiting review"
+    calls, models = len(unpriced), len({c.model for c in unpriced})
+    return (
+        f"{calls} call{'s' * (calls != 1)} from {models} unpriced model{'s' * (models != 1)} "
+        f"(est. {format_usd(est)}) awaiting review"
+    )
 
 
 # -- fixtures --------------------------------------------------------------------------------------------------

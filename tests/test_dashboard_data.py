@@ -283,6 +283,17 @@ def test_card_payload_validates_and_keeps_decimal_text():
         review.card_payload("m", fields | {"effective_from": "yesterday"})
 
 
+def test_card_payload_carries_the_provider_and_applied_text_counts_rows():
+    fields = {"input_usd_per_mtok": "1", "output_usd_per_mtok": "2", "effective_from": "2026-11-01"}
+    assert review.card_payload("m", fields, provider="x_ai")["provider"] == "x_ai"
+    assert "provider" not in review.card_payload("m", fields)
+    assert (
+        review.applied_text("m", "2026-11-01", {"rows": 1}) == "m now has a rate card from 2026-11-01; 1 row repriced."
+    )
+    assert review.applied_text("m", "2026-11-01", {"rows": 1200}).endswith("; 1,200 rows repriced.")
+    assert review.applied_text("m", "2026-11-01", {}) == "m now has a rate card from 2026-11-01."
+
+
 def test_preview_frame():
     p = review.preview_frame({"rows": 3, "old_cost_usd": "0.0045", "new_cost_usd": "0.00105", "delta_usd": "-0.00345"})
     r = p.row(0, named=True)

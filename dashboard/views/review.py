@@ -107,7 +107,7 @@ with st.form(f"card_form_{model}"):
 
 if do_preview or do_apply:
     try:
-        payload = review.card_payload(model, fields)
+        payload = review.card_payload(model, fields, provider=entry.get("provider"))
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
@@ -121,9 +121,7 @@ if do_preview or do_apply:
         st.session_state[PREVIEW] = (model, result)
     else:
         st.session_state.pop(PREVIEW, None)
-        rows = result.get("rows", result.get("repriced_rows"))
-        done = f"{model} now has a rate card from {payload['effective_from']}"
-        st.session_state[FLASH] = done + (f"; {rows:,} rows repriced." if isinstance(rows, int) else ".")
+        st.session_state[FLASH] = review.applied_text(model, payload["effective_from"], result)
         ui.refresh()
         st.rerun()
 
