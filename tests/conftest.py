@@ -14,6 +14,9 @@ Fixtures
     file), ``kill()`` (subprocess only: SIGKILL, no clean shutdown), ``logs()`` (subprocess output so far),
     ``app`` (thread mode only: the FastAPI app).
 
+``launch_collector(directory, *, mode="subprocess", **env) -> CollectorHandle`` (function; import from conftest)
+    The same without a fixture, for module-scoped set-ups: the caller must ``stop()`` it.
+
 ``collector_server`` (function-scoped)
     ``start_collector(tmp_path)`` with no tokens (subprocess).
 
@@ -155,23 +158,33 @@ class CollectorHandle:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def launch_collector(directory: Path, *, mode: str = "subprocess", **env: str) -> CollectorHandle:
+    """Start a collector on `directory / "tokenledger.duckdb"`; the caller stops it (fixtures below do)."""
+    assert mode in ("subprocess", "thread")
+    port = free_port()
+    handle = CollectorHandle(
+        url=f"http://127.0.0.1:{port}",
+        db_path=directory / "tokenledger.duckdb",
+        port=port,
+        mode=mode,
+        env={k: str(v) for k, v in env.items()},
+        log_path=directory / f"collector-{port}.log",
+    )
+    try:
+        return handle.start()
+    except BaseException:
+        handle.stop()
+        raise
+
+
 @pytest.fixture
 def start_collector() -> Iterator[Callable[..., CollectorHandle]]:
     handles: list[CollectorHandle] = []
 
     def start(tmp_path: Path, *, mode: str = "subprocess", **env: str) -> CollectorHandle:
-        assert mode in ("subprocess", "thread")
-        port = free_port()
-        handle = CollectorHandle(
-            url=f"http://127.0.0.1:{port}",
-            db_path=tmp_path / "tokenledger.duckdb",
-            port=port,
-            mode=mode,
-            env={k: str(v) for k, v in env.items()},
-            log_path=tmp_path / f"collector-{port}.log",
-        )
+        handle = launch_collector(tmp_path, mode=mode, **env)
         handles.append(handle)
-        return handle.start()
+        return handle
 
     yield start
     for handle in handles:

@@ -1,0 +1,198 @@
+"""The read API over a known data set: spend, latency, calls, review; formats; parameter validation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import httpx
+import pyarrow as pa
+import pytest
+from conftest import launch_collector, otlp_json_request, otlp_json_span
+
+NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
+NOV2 = NOV1 + 86_400_000_000_000
+HOUR = 3_600_000_000_000
+
+
+def _call(span_id, model, start, *, layer=None, tokens=(1000, 100), duration_ms=100, **extra):
+    attrs = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": model,
+        "gen_ai.usage.input_tokens": tokens[0],
+        "gen_ai.usage.output_tokens": tokens[1],
+        **({"tokenledger.layer": layer} if layer else {}),
+        **extra,
+    }
+    status = 2 if "error.type" in attrs else 0
+    return otlp_json_span(span_id, attrs, start_ns=start, duration_ms=duration_ms, status_code=status)
+
+
+DATA = [
+    # (resource, spans)
+    (
+        {"service.name": "bff", "deployment.environment.name": "prod"},
+        [
+            _call("a000000000000001", "claude-haiku-4-5", NOV1 + HOUR, layer="chat", duration_ms=100),
+            _call(
+                "a000000000000002", "claude-haiku-4-5", NOV1 + 2 * HOUR, layer="chat", duration_ms=300,
+                **{"tokenledger.streaming": True, "tokenledger.ttft_ms": 50.0},
+            ),
+        ],
+    ),
+    (
+        {"service.name": "backend", "deployment.environment.name": "prod"},
+        [
+            _call("b000000000000001", "mystery-model-1", NOV2 + HOUR, layer="drafts", tokens=(2000, 0),
+                  **{"error.type": "LLMUpstreamError"}),
+            _call("b000000000000002", "gpt-4o", NOV2 + 2 * HOUR, layer="analysis", tokens=(1_000_000, 0)),
+            _call("b000000000000003", "claude-sonnet-4-5", NOV2 + 3 * HOUR, layer="analysis", tokens=(1000, 1000)),
+        ],
+    ),
+    ({"service.name": "staging-bff", "deployment.environment.name": "staging"},
+     [_call("c000000000000001", "claude-haiku-4-5", NOV2 + 4 * HOUR)]),
+]  # fmt: skip
+# haiku 1000 in/100 out: 0.001 + 0.0005 = 0.0015; sonnet 1000/1000: 0.003 + 0.015 = 0.018.
+# Unpriced models are estimated at haiku rates: mystery 2000 in = 0.002; gpt-4o 1M in = 1.
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    collector = launch_collector(tmp_path_factory.mktemp("api"), mode="thread")
+    try:
+        for resource, spans in DATA:
+            response = httpx.post(collector.url + "/v1/traces", json=otlp_json_request(spans, resource=resource))
+            assert response.status_code == 200 and response.json() == {}
+        yield collector
+    finally:
+        collector.stop()
+
+
+def get(api, path, **params) -> httpx.Response:
+    return httpx.get(api.url + path, params=params, timeout=10)
+
+
+def test_spend_by_day_and_layer(api):
+    rows = get(api, "/api/v1/spend", group_by="day,layer").json()["rows"]
+    got = {(r["day"], r["layer"]): r for r in rows}
+    assert list(got) == [
+        ("2025-11-01", "chat"),
+        ("2025-11-02", "analysis"),
+        ("2025-11-02", "drafts"),
+        ("2025-11-02", "staging-bff"),  # no tokenledger.layer: falls back to service.name
+    ]
+    chat = got["2025-11-01", "chat"]
+    assert (chat["calls"], chat["input_tokens"], chat["output_tokens"]) == (2, 2000, 200)
+    assert (chat["cost_usd"], chat["priced_cost_usd"], chat["unpriced_calls"]) == ("0.003", "0.003", 0)
+    analysis = got["2025-11-02", "analysis"]
+    assert analysis["cost_usd"] == "1.018"
+    assert (analysis["priced_cost_usd"], analysis["unpriced_cost_usd"], analysis["unpriced_calls"]) == ("0.018", "1", 1)
+
+
+def test_spend_totals_and_filters(api):
+    (total,) = get(api, "/api/v1/spend", group_by="").json()["rows"]
+    assert total["calls"] == 6
+    assert Decimal(total["cost_usd"]) == Decimal("0.003") + Decimal("1.018") + Decimal("0.002") + Decimal("0.0015")
+    assert Decimal(total["cost_usd"]) == Decimal(total["priced_cost_usd"]) + Decimal(total["unpriced_cost_usd"])
+
+    def calls(**params):
+        rows = get(api, "/api/v1/spend", group_by="", **params).json()["rows"]
+        return rows[0]["calls"]
+
+    assert calls(start="2025-11-02") == 4
+    assert calls(end="2025-11-01") == 2  # a date as `end` includes that whole day
+    assert calls(start="2025-11-01T01:30:00Z", end="2025-11-02T02:00:00+00:00") == 2
+    assert calls(layer="analysis") == 2
+    assert calls(model="claude-haiku-4-5") == 3
+    assert calls(service="backend") == 3
+    assert calls(environment="staging") == 1
+    assert calls(provider="anthropic") == 4
+    assert calls(layer="nope") == 0
+
+
+def test_spend_as_arrow_keeps_dates_and_decimals(api):
+    response = get(api, "/api/v1/spend", group_by="day,layer", format="arrow")
+    assert response.headers["content-type"] == "application/vnd.apache.arrow.stream"
+    table = pa.ipc.open_stream(response.content).read_all()
+    assert table.schema.field("day").type == pa.date32()
+    for name in ("cost_usd", "priced_cost_usd", "unpriced_cost_usd"):
+        assert table.schema.field(name).type == pa.decimal128(38, 12)
+    assert sum(table.column("cost_usd").to_pylist()) == Decimal("1.0245")
+
+
+def test_spend_as_csv(api):
+    response = get(api, "/api/v1/spend", group_by="model", format="csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    by_model = {r["model"]: r for r in rows}
+    assert by_model["gpt-4o"]["cost_usd"] == "1"
+    assert by_model["claude-haiku-4-5"]["calls"] == "3"
+
+
+def test_latency(api):
+    rows = {r["layer"]: r for r in get(api, "/api/v1/latency", group_by="layer").json()["rows"]}
+    chat = rows["chat"]
+    assert (chat["calls"], chat["p50_ms"], chat["error_rate"]) == (2, 200.0, 0.0)
+    assert chat["p95_ms"] == pytest.approx(290.0) and chat["p99_ms"] == pytest.approx(298.0)
+    assert (chat["streaming_calls"], chat["ttft_ms"]) == (1, 50.0)
+    assert rows["drafts"]["error_rate"] == 1.0
+    assert rows["analysis"]["ttft_ms"] is None
+
+
+def test_calls_newest_first_with_paging(api):
+    page = get(api, "/api/v1/calls", limit=2, offset=1).json()
+    assert page["total"] == 6 and (page["limit"], page["offset"]) == (2, 1)
+    assert [r["span_id"] for r in page["rows"]] == ["b000000000000003", "b000000000000002"]
+    assert "attribution_score" not in page["rows"][0]
+    unpriced = get(api, "/api/v1/calls", pricing_unknown="true").json()["rows"]
+    assert {r["model"] for r in unpriced} == {"gpt-4o", "mystery-model-1"}
+    failed = next(r for r in unpriced if r["model"] == "mystery-model-1")
+    assert (failed["status"], failed["error_type"]) == ("error", "LLMUpstreamError")
+
+
+def test_calls_as_arrow(api):
+    table = pa.ipc.open_stream(get(api, "/api/v1/calls", format="arrow").content).read_all()
+    assert table.num_rows == 6
+    assert table.schema.field("cost_usd").type == pa.decimal128(38, 12)
+    assert table.schema.field("start_time").type == pa.timestamp("us", tz="UTC")
+
+
+def test_review_queue(api):
+    models = get(api, "/api/v1/review").json()["models"]
+    assert [m["model"] for m in models] == ["gpt-4o", "mystery-model-1"]  # most expensive first
+    gpt, mystery = models
+    assert (gpt["calls"], gpt["input_tokens"], gpt["estimated_cost_usd"]) == (1, 1_000_000, "1")
+    assert gpt["first_seen"] == gpt["last_seen"] == "2025-11-02T02:00:00+00:00"
+    assert gpt["suggested"]["model"] and Decimal(gpt["suggested"]["input_usd_per_mtok"]) > 0
+    assert mystery["suggested"] is None
+    flat = pa.ipc.open_stream(get(api, "/api/v1/review", format="arrow").content).read_all()
+    assert flat.column("suggested_input_usd_per_mtok").to_pylist()[1] is None
+
+
+@pytest.mark.parametrize(
+    "path, params, message",
+    [
+        ("/api/v1/spend", {"start": "yesterday"}, "start is not an ISO date"),
+        ("/api/v1/spend", {"end": "2025-13-01"}, "end is not an ISO date"),
+        ("/api/v1/spend", {"start": "2025-11-02", "end": "2025-11-01T00:00:00"}, "end is before start"),
+        ("/api/v1/spend", {"group_by": "layer,colour"}, "unknown group_by colour"),
+        ("/api/v1/spend", {"group_by": "layer,layer"}, "twice"),
+        ("/api/v1/spend", {"format": "xml"}, "unknown format"),
+        ("/api/v1/latency", {"group_by": "model; DROP TABLE calls"}, "unknown group_by"),
+        ("/api/v1/calls", {"limit": "-1"}, "limit must be >= 0"),
+        ("/api/v1/calls", {"offset": "x"}, "offset must be an integer"),
+        ("/api/v1/calls", {"limit": "100001"}, "at most"),
+        ("/api/v1/calls", {"pricing_unknown": "maybe"}, "pricing_unknown must be true or false"),
+    ],
+)
+def test_bad_parameters_are_400_with_a_message(api, path, params, message):
+    response = get(api, path, **params)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+
+
+def test_a_filter_value_never_becomes_sql(api):
+    evil = "x' OR '1'='1"
+    assert get(api, "/api/v1/spend", group_by="", layer=evil).json()["rows"][0]["calls"] == 0
+    assert get(api, "/api/v1/calls").json()["total"] == 6
