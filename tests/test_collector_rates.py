@@ -1,0 +1,187 @@
+"""Rate cards through the API: preview, apply, audit; repricing bounded by effective dates; backfilled spans."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+from conftest import otlp_json_request, otlp_json_span
+
+NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
+DAY = 86_400_000_000_000
+
+
+@pytest.fixture
+def collector(start_collector, tmp_path):
+    return start_collector(tmp_path, mode="thread")
+
+
+def ingest(collector, spans):
+    response = httpx.post(collector.url + "/v1/traces", json=otlp_json_request(spans))
+    assert response.status_code == 200 and response.json() == {}
+
+
+def call(span_id, model, day, input_tokens=1_000_000, output_tokens=0):
+    attrs = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": model,
+        "gen_ai.usage.input_tokens": input_tokens,
+        "gen_ai.usage.output_tokens": output_tokens,
+    }
+    return otlp_json_span(span_id, attrs, start_ns=NOV1 + day * DAY)
+
+
+def post_card(collector, card, dry_run=False):
+    params = {"dry_run": "true"} if dry_run else {}
+    return httpx.post(collector.url + "/api/v1/rates", params=params, json=card)
+
+
+def rows(collector):
+    return {r["span_id"]: r for r in httpx.get(collector.url + "/api/v1/calls").json()["rows"]}
+
+
+CARD = {
+    "model": "acme-large",
+    "input_usd_per_mtok": "3",
+    "output_usd_per_mtok": 15,
+    "cache_read_usd_per_mtok": 0.3,
+    "cache_write_usd_per_mtok": "3.75",
+    "effective_from": "2025-11-02",
+    "note": "priced from the acme contract",
+}
+
+
+def test_preview_apply_audit_and_review_queue(collector):
+    # Three calls of an unpriced model, 1M input tokens each: estimated at haiku's $1/Mtok.
+    ingest(collector, [call(f"a00000000000000{d}", "acme-large", d) for d in range(3)])
+    review = httpx.get(collector.url + "/api/v1/review").json()["models"]
+    assert [(m["model"], m["calls"], m["estimated_cost_usd"]) for m in review] == [("acme-large", 3, "3")]
+
+    preview = post_card(collector, CARD, dry_run=True)
+    assert preview.status_code == 200
+    body = preview.json()
+    # Only the calls on or after 2025-11-02 are covered.
+    assert (body["dry_run"], body["rows"], body["unpriced_rows"]) == (True, 2, 2)
+    assert (body["old_cost_usd"], body["new_cost_usd"], body["delta_usd"]) == ("2", "6", "4")
+    assert body["card"]["card_id"] == "acme-large@2025-11-02"
+    # A preview changes nothing.
+    assert httpx.get(collector.url + "/api/v1/repricings").json()["repricings"] == []
+    assert all(r["pricing_unknown"] for r in rows(collector).values())
+
+    applied = post_card(collector, CARD)
+    assert applied.status_code == 201
+    assert (applied.json()["rows"], applied.json()["new_cost_usd"]) == (2, "6")
+    after = rows(collector)
+    assert after["a000000000000000"]["pricing_unknown"] is True  # before the card: still an estimate
+    assert after["a000000000000000"]["cost_usd"] == "1"
+    for span_id in ("a000000000000001", "a000000000000002"):
+        assert after[span_id]["pricing_unknown"] is False
+        assert (after[span_id]["cost_usd"], after[span_id]["card_id"]) == ("3", "acme-large@2025-11-02")
+
+    (audit,) = httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]
+    assert audit["model"] == "acme-large" and audit["card_id"] == "acme-large@2025-11-02"
+    assert (audit["rows"], audit["old_cost_usd"], audit["new_cost_usd"], audit["delta_usd"]) == (2, "2", "6", "4")
+    assert audit["note"] == "priced from the acme contract"
+
+    review = httpx.get(collector.url + "/api/v1/review").json()["models"]
+    assert [(m["model"], m["calls"]) for m in review] == [("acme-large", 1)]  # only the call before the card
+
+    cards = httpx.get(collector.url + "/api/v1/rates").json()["cards"]
+    ours = [c for c in cards if c["model"] == "acme-large"]
+    assert len(ours) == 1 and ours[0]["origin"] == "api" and ours[0]["input_usd_per_mtok"] == "3"
+    assert {c["origin"] for c in cards if c["model"] == "claude-haiku-4-5"} == {"seed"}
+
+    # New spans after the card are priced with it at ingest.
+    ingest(collector, [call("a000000000000009", "acme-large-20251105", 4)])
+    assert rows(collector)["a000000000000009"]["cost_usd"] == "3"
+
+
+def test_a_later_card_reprices_only_its_own_period(collector):
+    ingest(collector, [call(f"b00000000000000{d}", "claude-haiku-4-5", d) for d in range(4)])
+    assert {r["cost_usd"] for r in rows(collector).values()} == {"1"}
+    card = {**CARD, "model": "claude-haiku-4-5", "input_usd_per_mtok": 2, "effective_from": "2025-11-03"}
+    assert post_card(collector, card).json()["rows"] == 2  # Nov 3 and Nov 4
+    costs = {k: r["cost_usd"] for k, r in rows(collector).items()}
+    assert costs == {
+        "b000000000000000": "1",
+        "b000000000000001": "1",
+        "b000000000000002": "2",
+        "b000000000000003": "2",
+    }
+    # A card between the two: only the calls in its window change; the newer card keeps the rest.
+    middle = {**card, "input_usd_per_mtok": 5, "effective_from": "2025-11-01T12:00:00+00:00"}
+    result = post_card(collector, middle).json()
+    assert (result["rows"], result["old_cost_usd"], result["new_cost_usd"]) == (1, "1", "5")
+    assert rows(collector)["b000000000000001"]["cost_usd"] == "5"
+    assert rows(collector)["b000000000000002"]["cost_usd"] == "2"
+
+
+def test_backfilled_spans_are_priced_with_the_card_in_force_at_their_start(collector):
+    card = {**CARD, "model": "claude-haiku-4-5", "input_usd_per_mtok": 2, "effective_from": "2025-11-02"}
+    assert post_card(collector, card).status_code == 201
+    ingest(
+        collector, [call("c000000000000001", "claude-haiku-4-5", 0), call("c000000000000002", "claude-haiku-4-5", 3)]
+    )
+    got = rows(collector)
+    assert (got["c000000000000001"]["cost_usd"], got["c000000000000001"]["card_id"]) == (
+        "1",
+        "claude-haiku-4-5@2023-01-01",
+    )
+    assert (got["c000000000000002"]["cost_usd"], got["c000000000000002"]["card_id"]) == (
+        "2",
+        "claude-haiku-4-5@2025-11-02",
+    )
+
+
+def test_a_free_model_is_priced_zero_not_unknown(collector):
+    ingest(collector, [call("d000000000000001", "free-model", 1)])
+    free = {**CARD, "model": "free-model", "input_usd_per_mtok": 0, "output_usd_per_mtok": 0,
+            "cache_read_usd_per_mtok": 0, "cache_write_usd_per_mtok": 0, "effective_from": "2025-01-01"}  # fmt: skip
+    assert post_card(collector, free).status_code == 201
+    row = rows(collector)["d000000000000001"]
+    assert (row["cost_usd"], row["pricing_unknown"]) == ("0", False)
+    (spend,) = httpx.get(collector.url + "/api/v1/spend", params={"group_by": ""}).json()["rows"]
+    assert (spend["unpriced_calls"], spend["cost_usd"]) == (0, "0")
+
+
+@pytest.mark.parametrize(
+    "card, message",
+    [
+        ({k: v for k, v in CARD.items() if k != "effective_from"}, "effective_from is required"),
+        ({**CARD, "input_usd_per_mtok": -1}, "negative price"),
+        ({**CARD, "colour": "blue"}, "unknown key"),
+        ({**CARD, "effective_from": "soon"}, "not an ISO date"),
+        ({**CARD, "model": ""}, "model"),
+        ({k: v for k, v in CARD.items() if k != "output_usd_per_mtok"}, "missing field"),
+    ],
+)
+def test_bad_cards_are_400(collector, card, message):
+    response = post_card(collector, card)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+
+
+def test_same_model_and_date_twice_is_400(collector):
+    assert post_card(collector, CARD).status_code == 201
+    response = post_card(collector, CARD)
+    assert response.status_code == 400 and "same effective_from" in response.json()["detail"]
+
+
+def test_not_json_is_400(collector):
+    response = httpx.post(
+        collector.url + "/api/v1/rates", content=b"{oops", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+def test_cards_survive_a_restart(start_collector, tmp_path):
+    collector = start_collector(tmp_path, mode="thread")
+    ingest(collector, [call("e000000000000001", "acme-large", 2)])
+    assert post_card(collector, CARD).status_code == 201
+    collector.restart()
+    ingest(collector, [call("e000000000000002", "acme-large", 3)])
+    got = rows(collector)
+    assert {r["cost_usd"] for r in got.values()} == {"3"}
+    assert len(httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]) == 1
+    assert Decimal(got["e000000000000002"]["cost_usd"]) == Decimal(3)
