@@ -19,7 +19,7 @@ LIVE_WORKERS = (
 )
 
 
-def _on_sigterm(signum, frame):  # a `kill` stops the demo as cleanly as Ctrl-C
+def _on_stop_signal(signum, frame):  # Ctrl-C and `kill` stop the demo the same clean way
     raise KeyboardInterrupt
 
 
@@ -46,7 +46,8 @@ def run_demo(args: argparse.Namespace) -> int:
     collector_url = f"http://127.0.0.1:{args.collector_port}"
     dashboard_url = f"http://127.0.0.1:{args.dashboard_port}"
     group = ProcessGroup(db.parent / "demo-logs")
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Explicit handlers: a shell that starts the demo in the background leaves SIGINT ignored otherwise.
+    previous = {sig: signal.signal(sig, _on_stop_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     code = 0
     try:
         collector = group.start(
@@ -93,6 +94,7 @@ def run_demo(args: argparse.Namespace) -> int:
         code = 1
     finally:
         group.stop_all()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         print("Stopped every process the demo started.", flush=True)
     return code
