@@ -87,8 +87,8 @@ class ReadClient:
         return self._post_card(card, dry_run=False)
 
     def _post_card(self, card: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
-        if not self._admin_token:
-            raise NotAuthorized("Changing rate cards needs the admin token: set TOKENLEDGER_ADMIN_TOKEN.")
+        # Without an admin token the request goes without one: an open collector (no tokens, local use) accepts
+        # it; one with tokens answers 401, which becomes a NotAuthorized naming TOKENLEDGER_ADMIN_TOKEN.
         params = {"dry_run": "true"} if dry_run else None
         return self._request("POST", "/api/v1/rates", token=self._admin_token, json=dict(card), params=params).json()
 
@@ -120,14 +120,18 @@ class ReadClient:
             return response
         detail = _detail(response)
         if status in (401, 403):
-            which = "admin" if method == "POST" else "read (or admin)"
-            raise NotAuthorized(
-                f"The collector refused the {which} token ({status}: {detail}). "
-                "Set TOKENLEDGER_READ_TOKEN / TOKENLEDGER_ADMIN_TOKEN to a token the collector accepts."
-            )
+            raise NotAuthorized(_refusal(method, token, status, detail))
         if status >= 500 or status == 429:
             raise CollectorUnavailable(f"The collector at {self.base_url} is unavailable ({status}: {detail}).")
         raise RequestRejected(f"The collector rejected {method} {path} ({status}: {detail}).", status)
+
+
+def _refusal(method: str, token: str | None, status: int, detail: str) -> str:
+    env = "TOKENLEDGER_ADMIN_TOKEN" if method == "POST" else "TOKENLEDGER_READ_TOKEN (or TOKENLEDGER_ADMIN_TOKEN)"
+    what = "Changing rate cards needs the collector's admin token" if method == "POST" else "Reading needs a token"
+    if token is None:
+        return f"{what}: the collector answered {status} ({detail}). Set {env} for the dashboard."
+    return f"The collector refused the token ({status}: {detail}). Set {env} to a token the collector accepts."
 
 
 def _detail(response: httpx.Response) -> str:

@@ -323,7 +323,27 @@ def test_review_page_without_admin_token_says_so(seeded, monkeypatch):
     at = open_app("review")
     assert set(at.dataframe[0].value["model"]) == UNPRICED  # the read token still shows the queue
     assert any("admin token" in i.value for i in at.info)
-    assert not [b for b in at.button if b.label == "Apply card"]
+    at.selectbox(key="review_model").set_value("grok-9-preview").run()
+    at.text_input(key="card_grok-9-preview_input_usd_per_mtok").input("0.30")
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20")
+    button(at, "Apply card").click().run()
+    assert not at.exception
+    assert "admin token" in at.error[0].value and "TOKENLEDGER_ADMIN_TOKEN" in at.error[0].value
+    assert set(at.dataframe[0].value["model"]) == UNPRICED  # nothing changed
+
+
+def test_review_against_an_open_collector_needs_no_token(start_collector, send_spans, tmp_path, monkeypatch):
+    handle = start_collector(tmp_path, mode="thread")  # no tokens at all: local use
+    feed(handle.url, send_spans)
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app("review")
+    assert set(at.dataframe[0].value["model"]) == UNPRICED
+    button(at, "Apply card").click().run()  # gpt-4o-mini, prefilled from its suggestion
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("gpt-4o-mini now has a rate card" in s.value for s in at.success)
+    assert set(at.dataframe[0].value["model"]) == {"grok-9-preview"}
 
 
 def test_collector_down_gives_a_clear_message(monkeypatch):

@@ -75,8 +75,8 @@ def test_errors_are_translated(collector):
         with pytest.raises(RequestRejected, match="unknown group_by") as bad:
             client.spend(["colour"], PARAMS)
         assert bad.value.status_code == 400
-        with pytest.raises(NotAuthorized, match="admin token"):
-            client.apply_card({"model": "x"})  # no admin token: refused before any request
+        with pytest.raises(NotAuthorized, match="TOKENLEDGER_ADMIN_TOKEN"):
+            client.apply_card({"model": "x"})  # no admin token: the collector (with tokens) refuses
     with ReadClient(collector.url, read_token=READ, admin_token=READ) as client:
         with pytest.raises(NotAuthorized, match="403|401"):
             client.preview_card({"model": "x", "input_usd_per_mtok": "1", "output_usd_per_mtok": "1"})

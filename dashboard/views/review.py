@@ -69,12 +69,11 @@ st.dataframe(
 
 if not s.admin_token:
     st.info(
-        "Pricing a model needs the collector's admin token. Start the dashboard with TOKENLEDGER_ADMIN_TOKEN "
-        "set to it to add rate cards here.",
+        "Pricing a model needs the collector's admin token, and TOKENLEDGER_ADMIN_TOKEN is not set for the "
+        "dashboard. A collector that runs with tokens will refuse the card below; an open collector (no tokens, "
+        "local use) accepts it.",
         icon=":material/lock:",
     )
-    show_audit()
-    st.stop()
 
 st.subheader("Add a rate card")
 models = queue.get_column("model").to_list()
