@@ -23,6 +23,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
