@@ -23,11 +23,11 @@ PAGES = [
 page = st.navigation(PAGES)
 
 ui.start_run()
-st.sidebar.caption(f"Collector: `{ui.settings().collector_url}`")
-if st.sidebar.button("Refresh data", icon=":material/refresh:"):
-    ui.refresh()
-fetched = st.sidebar.empty()
 with ui.guard():
+    st.sidebar.caption(f"Collector: `{ui.settings().collector_url}`")
+    if st.sidebar.button("Refresh data", icon=":material/refresh:"):
+        ui.refresh()
+    fetched = st.sidebar.empty()
     ui.sidebar_filters()
 page.run()
 caption = ui.fetch_caption()

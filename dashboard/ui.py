@@ -17,7 +17,7 @@ from . import filters as flt
 from . import review
 from .client import ReadClient
 from .errors import DashboardError
-from .settings import Settings, load_settings
+from .settings import DEFAULT_CACHE_TTL_S, Settings, load_settings
 
 _FETCHED = "_tl_fetched_at"
 _FILTERS = "_tl_filters"
@@ -32,7 +32,14 @@ def _client(s: Settings) -> ReadClient:
     return ReadClient(s.collector_url, read_token=s.read_token, admin_token=s.admin_token)
 
 
-@st.cache_data(ttl=load_settings().cache_ttl_s, show_spinner=False)
+def _ttl_s() -> int:
+    try:
+        return load_settings().cache_ttl_s
+    except ValueError:  # reported on the page by guard(); the cache falls back to the default meanwhile
+        return DEFAULT_CACHE_TTL_S
+
+
+@st.cache_data(ttl=_ttl_s(), show_spinner=False)
 def _fetch(
     url: str, read: str | None, admin: str | None, kind: str, args: tuple, params: tuple
 ) -> tuple[Any, datetime]:

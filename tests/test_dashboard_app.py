@@ -355,6 +355,13 @@ def test_collector_down_gives_a_clear_message(monkeypatch):
     assert "Cannot reach the collector" in at.error[0].value
 
 
+def test_bad_setting_gives_a_clear_message(monkeypatch):
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", "127.0.0.1:4318")
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "TOKENLEDGER_COLLECTOR_URL must be an http(s) URL" in at.error[0].value
+
+
 def test_refused_token_gives_a_clear_message(seeded, monkeypatch):
     monkeypatch.setenv("TOKENLEDGER_READ_TOKEN", "sk-test-not-a-real-key-wrong")
     monkeypatch.delenv("TOKENLEDGER_ADMIN_TOKEN")

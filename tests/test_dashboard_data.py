@@ -352,3 +352,23 @@ def test_audit_frame_newest_first_with_exact_money():
     assert audit.get_column("model").to_list() == ["b", "a"]
     assert audit.item(0, "delta_usd") == D(2) and audit.item(1, "delta_usd") == D("-0.25")
     assert review.audit_frame([]).is_empty()
+
+
+def test_settings_read_once_from_the_environment_and_hide_tokens():
+    from dashboard.settings import load_settings
+
+    s = load_settings({"TOKENLEDGER_ADMIN_TOKEN": "sk-test-not-a-real-key", "TOKENLEDGER_COLLECTOR_URL": "http://h:1/"})
+    assert s.collector_url == "http://h:1" and s.read_bearer == "sk-test-not-a-real-key"
+    assert "sk-test" not in repr(s)
+    assert load_settings({}).collector_url == "http://127.0.0.1:4318"
+    with pytest.raises(ValueError, match="TOKENLEDGER_DASHBOARD_CACHE_TTL_S"):
+        load_settings({"TOKENLEDGER_DASHBOARD_CACHE_TTL_S": "soon"})
+
+
+def test_dashboard_command_runs_streamlit_headless_without_usage_stats():
+    from dashboard._cli import APP, streamlit_command
+
+    cmd = streamlit_command("127.0.0.1", 8501)
+    assert str(APP) in cmd and APP.is_file()
+    assert {"--server.headless=true", "--browser.gatherUsageStats=false", "--server.address=127.0.0.1"} <= set(cmd)
+    assert "--server.port=8501" in cmd
