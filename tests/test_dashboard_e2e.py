@@ -17,6 +17,7 @@ import pytest
 from conftest import free_port
 from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_banner, expected_by_layer, feed
 
+import rates
 from dashboard.money import format_usd
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,9 +84,9 @@ def test_dashboard_in_chromium(dashboard):
     want = expected_by_layer(IN_PERIOD)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.set_default_timeout(30_000)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.set_default_timeout(30_000)
             page.goto(dashboard + "/" + query)
             table = page.get_by_test_id("stTable").first
             expect(table).to_contain_text("research-notebook")
@@ -121,5 +122,20 @@ def test_dashboard_in_chromium(dashboard):
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
             assert page.get_by_test_id("stException").count() == 0
+
+            # back on the Overview, that model's spend now counts as priced, at the suggested card's rates
+            page.get_by_role("link", name="Overview").click()
+            gpt = next(c for c in SEED if c.model == "gpt-4o-mini")
+            book = rates.RateBook([rates.suggest_card("gpt-4o-mini")])
+            priced = rates.price_call(book, gpt.model, gpt.input_tokens, gpt.output_tokens, at=gpt.start).cost_usd
+            row = page.get_by_test_id("stTable").first.locator("tbody tr", has_text="research-notebook")
+            expect(row).to_contain_text(format_usd(priced))
+            cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]
+            assert cells[2:4] == [format_usd(priced), "$0.00"]
+        except Exception:
+            shot = ARTIFACTS / "dashboard-e2e-failure.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"failure screenshot: {shot}")
+            raise
         finally:
             browser.close()
