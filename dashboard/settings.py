@@ -18,6 +18,10 @@ CACHE_TTL_ENV = "TOKENLEDGER_DASHBOARD_CACHE_TTL_S"
 DEFAULT_CACHE_TTL_S = 30
 
 
+class SettingsError(ValueError):
+    """An environment variable has a value the dashboard cannot use; the message names it."""
+
+
 @dataclass(frozen=True)
 class Settings:
     collector_url: str = DEFAULT_COLLECTOR_URL
@@ -35,18 +39,18 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from `environ` (default `os.environ`); a bad value raises ValueError naming the variable."""
+    """Settings from `environ` (default `os.environ`); a bad value raises SettingsError naming the variable."""
     env = os.environ if environ is None else environ
     url = (env.get(COLLECTOR_URL_ENV) or DEFAULT_COLLECTOR_URL).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"{COLLECTOR_URL_ENV} must be an http(s) URL, got {url!r}")
+        raise SettingsError(f"{COLLECTOR_URL_ENV} must be an http(s) URL, got {url!r}")
     ttl_text = env.get(CACHE_TTL_ENV) or str(DEFAULT_CACHE_TTL_S)
     try:
         ttl = int(ttl_text)
     except ValueError:
-        raise ValueError(f"{CACHE_TTL_ENV} must be a whole number of seconds, got {ttl_text!r}") from None
+        raise SettingsError(f"{CACHE_TTL_ENV} must be a whole number of seconds, got {ttl_text!r}") from None
     if ttl < 0:
-        raise ValueError(f"{CACHE_TTL_ENV} must not be negative, got {ttl}")
+        raise SettingsError(f"{CACHE_TTL_ENV} must not be negative, got {ttl}")
     return Settings(
         collector_url=url,
         read_token=env.get(READ_TOKEN_ENV) or None,

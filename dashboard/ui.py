@@ -17,7 +17,7 @@ from . import filters as flt
 from . import review
 from .client import ReadClient
 from .errors import DashboardError
-from .settings import DEFAULT_CACHE_TTL_S, Settings, load_settings
+from .settings import DEFAULT_CACHE_TTL_S, Settings, SettingsError, load_settings
 
 _FETCHED = "_tl_fetched_at"
 _FILTERS = "_tl_filters"
@@ -35,7 +35,7 @@ def _client(s: Settings) -> ReadClient:
 def _ttl_s() -> int:
     try:
         return load_settings().cache_ttl_s
-    except ValueError:  # reported on the page by guard(); the cache falls back to the default meanwhile
+    except SettingsError:  # reported on the page by guard(); the cache falls back to the default meanwhile
         return DEFAULT_CACHE_TTL_S
 
 
@@ -112,7 +112,7 @@ def guard() -> Iterator[None]:
     except DashboardError as exc:
         st.error(str(exc), icon=":material/cloud_off:")
         st.stop()
-    except ValueError as exc:  # bad settings, bad dates
+    except SettingsError as exc:
         st.error(f"Configuration problem: {exc}")
         st.stop()
 

@@ -23,6 +23,7 @@ st.subheader(f"Per {by}")
 st.dataframe(
     summary,
     hide_index=True,
+    placeholder="—",
     column_config={
         by: by.capitalize(),
         "calls": "Calls",
@@ -49,5 +50,6 @@ else:
     st.dataframe(
         streamed,
         hide_index=True,
+        placeholder="—",
         column_config={by: by.capitalize(), "ttft_ms": st.column_config.NumberColumn("Mean TTFT ms", format="%.0f")},
     )

@@ -31,6 +31,7 @@ else:
     st.dataframe(
         subs,
         hide_index=True,
+        placeholder="—",
         column_config={
             "requested_model": "Requested",
             "model": "Used",

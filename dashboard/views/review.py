@@ -20,6 +20,7 @@ def show_audit() -> None:
     st.dataframe(
         audit,
         hide_index=True,
+        placeholder="—",
         column_config={
             "repriced_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
             "model": "Model",
@@ -54,6 +55,7 @@ st.warning(review.banner_text(queue) or "", icon=":material/warning:")
 st.dataframe(
     queue,
     hide_index=True,
+    placeholder="—",
     column_config={
         "model": "Model",
         "provider": "Provider",

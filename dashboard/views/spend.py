@@ -51,6 +51,7 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
         right.dataframe(
             frame.select(key, "calls", "cost_usd", "share"),
             hide_index=True,
+            placeholder="—",
             column_config={
                 key: label,
                 "calls": "Calls",
@@ -64,6 +65,7 @@ report = spend.report_table(table, TABLE_KEYS)
 st.dataframe(
     report,
     hide_index=True,
+    placeholder="—",
     column_config={
         "priced_cost_usd": st.column_config.NumberColumn("Priced USD", format="$%.6f"),
         "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.6f"),
