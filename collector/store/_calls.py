@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 MONEY_TYPE = pa.decimal128(38, 12)
 _QUANTUM = Decimal("1e-12")
@@ -88,34 +90,59 @@ def to_batch(rows: list[Mapping[str, Any]]) -> pa.Table:
 
 _COLUMN_LIST = ", ".join(CALL_COLUMNS)
 
-# A row sharing a response id with a stored row is the same provider call: the richer attribution wins, and on a
-# tie the row already stored keeps its place (exporters retry; order of arrival must not flip the answer).
-_DELETE_POORER = """
-DELETE FROM calls WHERE response_id IN (SELECT response_id FROM _batch WHERE response_id IS NOT NULL)
-AND EXISTS (
-    SELECT 1 FROM _batch b
-    WHERE b.response_id = calls.response_id
-      AND b.attribution_score > calls.attribution_score
-      AND NOT (b.trace_id = calls.trace_id AND b.span_id = calls.span_id)
-)
+# Copies of one call start within moments of each other: the search for a stored copy is limited to a window around
+# the batch's start times, so DuckDB's min/max zone maps skip the rest of the table (no full scan as it grows).
+DEDUPE_WINDOW = timedelta(days=1)
+_STORED_COPIES = """
+SELECT c.response_id, c.trace_id, c.span_id, c.attribution_score FROM calls c
+WHERE c.start_time BETWEEN ? AND ?
+  AND c.response_id IN (SELECT response_id FROM _batch WHERE response_id IS NOT NULL)
 """
-_INSERT_NEW = f"""
-INSERT INTO calls ({_COLUMN_LIST})
-SELECT {_COLUMN_LIST} FROM _batch b
-WHERE b.response_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM calls c
-    WHERE c.response_id = b.response_id AND NOT (c.trace_id = b.trace_id AND c.span_id = b.span_id)
-)
-ON CONFLICT DO NOTHING
-"""
+_DELETE_KEYS = "DELETE FROM calls WHERE (trace_id, span_id) IN (SELECT trace_id, span_id FROM _gone)"
+_INSERT = f"INSERT INTO calls ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM _batch ON CONFLICT DO NOTHING"
+
+
+def _resolve_copies(con: duckdb.DuckDBPyConnection, batch: pa.Table, window: list) -> tuple[pa.Table, list]:
+    """Apply the dedupe rule against stored rows: (batch rows to insert, stored keys to delete).
+
+    A row sharing a response id with a stored row is the same provider call: the richer attribution wins, and on a
+    tie the stored row keeps its place (exporters retry; order of arrival must not flip the answer).
+    """
+    stored: dict[str, list[tuple[str, str, int]]] = {}
+    for response_id, trace_id, span_id, score in con.execute(_STORED_COPIES, window).fetchall():
+        stored.setdefault(response_id, []).append((trace_id, span_id, score))
+    if not stored:
+        return batch, []
+    keep, gone = [], []
+    columns = batch.select(["trace_id", "span_id", "response_id", "attribution_score"]).to_pylist()
+    for index, row in enumerate(columns):
+        copies = [c for c in stored.get(row["response_id"], ()) if (c[0], c[1]) != (row["trace_id"], row["span_id"])]
+        if not copies:
+            keep.append(index)
+        elif row["attribution_score"] > max(score for _, _, score in copies):
+            keep.append(index)
+            gone += [(trace_id, span_id) for trace_id, span_id, _ in copies]
+    return batch.take(pa.array(keep, pa.int64())), gone
 
 
 def upsert_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
     """Insert the batch in the caller's transaction; returns the number of rows added (replays add none)."""
+    starts = batch.column("start_time")
+    window = [pc.min(starts).as_py() - DEDUPE_WINDOW, pc.max(starts).as_py() + DEDUPE_WINDOW]
     con.register("_batch", batch)
     try:
-        con.execute(_DELETE_POORER)
-        con.execute(_INSERT_NEW)
+        batch, gone = _resolve_copies(con, batch, window)
+    finally:
+        con.unregister("_batch")
+    if gone:
+        con.register("_gone", pa.table({"trace_id": [k[0] for k in gone], "span_id": [k[1] for k in gone]}))
+        try:
+            con.execute(_DELETE_KEYS)
+        finally:
+            con.unregister("_gone")
+    con.register("_batch", batch)
+    try:
+        con.execute(_INSERT)
         (inserted,) = con.fetchone() or (0,)
         return int(inserted)
     finally:
