@@ -87,7 +87,7 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
         record.reasoning_tokens = _count(details, "thinking_tokens")
 
 
-def translate(exc: BaseException, model: str) -> LLMError:
+def translate(exc: BaseException, model: str) -> LLMError | None:
     """The `llm.errors` error for an SDK or transport failure. The message never includes the response body."""
     if isinstance(exc, LLMError):
         return exc
@@ -108,9 +108,7 @@ def translate(exc: BaseException, model: str) -> LLMError:
         return LLMUpstreamError(
             "Anthropic sent a malformed response", provider=PROVIDER, model=model, error_type="malformed_response"
         )
-    return LLMUpstreamError(
-        f"Anthropic call failed ({type(exc).__name__})", provider=PROVIDER, model=model, error_type=type(exc).__name__
-    )
+    return None  # not a provider failure (a bug, a bad argument): let it propagate as itself
 
 
 async def complete(
@@ -131,7 +129,10 @@ async def complete(
             messages=[{"role": "user", "content": user_prompt}],
         )
     except Exception as exc:
-        raise translate(exc, record.request_model) from exc
+        err = translate(exc, record.request_model)
+        if err is None:
+            raise
+        raise err from exc
     record.response_model = message.model
     record.response_id = message.id
     apply_usage(record, message.usage)

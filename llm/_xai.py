@@ -82,7 +82,7 @@ async def aclose_clients() -> None:
         _sync_roots.popitem()[1].close()
 
 
-def translate(exc: BaseException, model: str) -> LLMError:
+def translate(exc: BaseException, model: str) -> LLMError | None:
     """The `llm.errors` error for an OpenAI SDK (xAI) or transport failure, without the response body."""
     if isinstance(exc, LLMError):
         return exc
@@ -103,9 +103,7 @@ def translate(exc: BaseException, model: str) -> LLMError:
         return LLMUpstreamError(
             "xAI sent a malformed response", provider=PROVIDER, model=model, error_type="malformed_response"
         )
-    return LLMUpstreamError(
-        f"xAI call failed ({type(exc).__name__})", provider=PROVIDER, model=model, error_type=type(exc).__name__
-    )
+    return None  # not a provider failure (a bug, a bad argument): let it propagate as itself
 
 
 async def complete(
@@ -121,7 +119,10 @@ async def complete(
     try:
         message = await model.ainvoke([SystemMessage(system), HumanMessage(user_prompt)])
     except Exception as exc:
-        raise translate(exc, record.request_model) from exc
+        err = translate(exc, record.request_model)
+        if err is None:
+            raise
+        raise err from exc
     metadata = message.response_metadata or {}
     record.response_model = metadata.get("model_name") or metadata.get("model")
     record.response_id = metadata.get("id") or message.id

@@ -83,11 +83,12 @@ class SpanCallbackHandler(BaseCallbackHandler):
             return
         span, record, start_ns, _ = opened
         if self.provider == "anthropic":
-            record.error_type = _anthropic.translate(error, record.request_model).error_type
+            err = _anthropic.translate(error, record.request_model)
         else:
             from . import _xai
 
-            record.error_type = _xai.translate(error, record.request_model).error_type
+            err = _xai.translate(error, record.request_model)
+        record.error_type = err.error_type if err is not None else type(error).__name__
         telemetry.finish_span(span, record, start_time_ns=start_ns)
 
 

@@ -86,6 +86,9 @@ async def stream_chat(
         raise
     except Exception as exc:
         err = _anthropic.translate(exc, str(chosen))
+        if err is None:
+            record.error_type = type(exc).__name__
+            raise
         record.error_type = err.error_type
         log.warning("LLM stream failed: provider=%s model=%s error=%s", err.provider, err.model, err.error_type)
         if err is exc:

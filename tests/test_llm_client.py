@@ -237,3 +237,19 @@ async def test_a_given_http_client_is_used(llm_env, spans, fake_anthropic):
         await simple_complete("claude-haiku-4-5", "s", "hello", 64, log, http_client=http_client)
     assert seen == ["/v1/messages"]
     assert only_llm_span(spans).attributes[t.INPUT_TOKENS] > 0
+
+
+@pytest.mark.parametrize(("variable", "value"), [("LLM_MAX_RETRIES", "three"), ("LLM_TIMEOUT_S", "-1")])
+async def test_bad_settings_fail_naming_the_variable(llm_env, variable, value):
+    from llm._settings import SettingsError
+
+    llm_env.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
+
+
+async def test_a_bad_argument_is_not_disguised_as_an_upstream_failure(llm_env, spans, fake_anthropic):
+    with pytest.raises(TypeError):
+        await simple_complete("claude-haiku-4-5", "s", object(), 64, log)  # type: ignore[arg-type]
+    assert not fake_anthropic.requests
+    assert only_llm_span(spans).attributes[t.ERROR_TYPE] == "TypeError"
