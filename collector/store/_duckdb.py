@@ -28,6 +28,10 @@ class StoreError(Exception):
     """The store cannot read or write right now (I/O error, closed, out of memory). Clients should retry."""
 
 
+class _Retry(Exception):
+    """The transaction was rolled back for an error the caller handles by trying another way."""
+
+
 class Store:
     """DuckDB storage for calls, rate cards and the repricing audit."""
 
@@ -75,7 +79,11 @@ class Store:
             return 0
         batch = to_batch(dedupe_batch(rows))
         with self._write_lock:
-            return self._transaction(lambda con: upsert_batch(con, batch))
+            try:
+                return self._transaction(lambda con: upsert_batch(con, batch), quiet=(duckdb.ConstraintException,))
+            except _Retry:
+                log.warning("a stored key escaped the dedupe window; retrying the batch with ON CONFLICT DO NOTHING")
+                return self._transaction(lambda con: upsert_batch(con, batch, or_ignore=True))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """Run a read query on a fresh cursor; the result as an Arrow table."""
@@ -147,7 +155,8 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(str(exc)) from exc
 
-    def _transaction(self, work):
+    def _transaction(self, work, quiet: tuple[type[Exception], ...] = ()):
+        """Run `work(con)` in one transaction; `quiet` DuckDB errors roll back and raise `_Retry`."""
         con = self._con
         try:
             con.begin()
@@ -162,6 +171,8 @@ class Store:
                 con.rollback()
             except duckdb.Error:
                 pass
+            if isinstance(exc, quiet):
+                raise _Retry from exc
             log.exception("store write failed")
             raise StoreError(f"write failed: {type(exc).__name__}") from exc
         except BaseException:
