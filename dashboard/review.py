@@ -27,7 +27,7 @@ _QUEUE_SCHEMA = {
     "estimated_cost_usd": MONEY,
     "first_seen": pl.Datetime("us", "UTC"),
     "last_seen": pl.Datetime("us", "UTC"),
-    "has_suggestion": pl.Boolean(),
+    "suggested": pl.String(),
 }
 
 
@@ -45,11 +45,19 @@ def queue_frame(models: list[Mapping[str, Any]]) -> pl.DataFrame:
                 "estimated_cost_usd": Decimal(str(m.get("estimated_cost_usd") or "0")),
                 "first_seen": _instant(m.get("first_seen")),
                 "last_seen": _instant(m.get("last_seen")),
-                "has_suggestion": bool(m.get("suggested")),
+                "suggested": suggestion_text(m.get("suggested")),
             }
         )
     df = pl.DataFrame(rows, schema=_QUEUE_SCHEMA, orient="row") if rows else pl.DataFrame(schema=_QUEUE_SCHEMA)
     return df.sort(["estimated_cost_usd", "model"], descending=[True, False])
+
+
+def suggestion_text(card: Mapping[str, Any] | None) -> str | None:
+    """`$0.15 in / $0.6 out per Mtok` for a suggested card, None without one."""
+    if not card:
+        return None
+    rate_in, rate_out = _rate_text(card.get("input_usd_per_mtok")), _rate_text(card.get("output_usd_per_mtok"))
+    return f"${rate_in} in / ${rate_out} out per Mtok"
 
 
 def _instant(value: Any) -> datetime | None:

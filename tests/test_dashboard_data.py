@@ -245,7 +245,7 @@ QUEUE = [
 def test_queue_frame_and_banner():
     q = review.queue_frame(QUEUE)
     assert q.get_column("model").to_list() == ["mystery-1", "grok-9-preview"]
-    assert q.get_column("has_suggestion").to_list() == [True, False]
+    assert q.get_column("suggested").to_list() == ["$3 in / $15 out per Mtok", None]
     assert review.banner_text(q) == "4 calls from 2 unpriced models (est. $1.50) awaiting review"
     assert review.banner_text(review.queue_frame([])) is None
     assert review.banner_text(review.queue_frame(QUEUE[:1])) == (

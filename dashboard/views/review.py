@@ -65,7 +65,7 @@ st.dataframe(
         "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.4f"),
         "first_seen": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
         "last_seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
-        "has_suggestion": st.column_config.CheckboxColumn("Suggested card"),
+        "suggested": "Suggested card (genai-prices)",
     },
 )
 
