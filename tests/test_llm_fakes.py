@@ -175,3 +175,13 @@ def test_module_entry_point_serves_both_fakes():
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_a_failing_usage_policy_answers_500(caplog):
+    def policy(body):
+        raise KeyError("layer")
+
+    with caplog.at_level("ERROR", logger="tokenledger.fakes"), FakeAnthropic(usage=policy) as fake:
+        response = httpx2.post(f"{fake.base_url}/v1/messages", json=_messages_body(), headers={"x-api-key": KEY})
+    assert response.status_code == 500 and response.json()["error"]["message"] == "KeyError"
+    assert "handler failed" in caplog.text and KEY not in caplog.text

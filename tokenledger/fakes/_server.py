@@ -146,7 +146,17 @@ def _make_handler(route: dict[str, ProviderHandler], config: _Config, closing: t
             config.requests.append(request)
             if config.latency_s:
                 time.sleep(config.latency_s)
-            handle(request, config, respond)
+            try:
+                handle(request, config, respond)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            except Exception as exc:  # a bug in a usage policy, say: answer 500 rather than drop the connection
+                logger.exception("fake %s handler failed", path)
+                self.close_connection = True
+                try:
+                    respond.json(500, {"error": {"type": "fake_error", "message": type(exc).__name__}})
+                except OSError:
+                    pass
 
     return Handler
 
