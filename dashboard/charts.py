@@ -8,7 +8,19 @@ import polars as pl
 from .money import to_float
 from .spend import layer_order
 
-_USD = alt.Axis(format="$,.2f", title="USD")
+
+def _usd_axis(largest: float) -> alt.Axis:
+    # Cents are enough from a dollar up; below it, ticks such as $0.005 need more places (trailing zeros trimmed).
+    return alt.Axis(format="$,.2f" if largest >= 1 else "$,.4~f", title="USD")
+
+
+def _largest(frame: pl.DataFrame, column: str, by: str | None = None) -> float:
+    if frame.is_empty():
+        return 0.0
+    values = frame.group_by(by).agg(pl.col(column).sum()).get_column(column) if by else frame.get_column(column)
+    return float(values.max() or 0.0)
+
+
 _PALETTE = ["#1f5fa8", "#2ca58d", "#f28e2b", "#8e6bbf", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
 
 
@@ -29,7 +41,7 @@ def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
-            y=alt.Y("sum(cost_usd):Q", axis=_USD, stack="zero"),
+            y=alt.Y("sum(cost_usd):Q", axis=_usd_axis(_largest(data, "cost_usd", by="day")), stack="zero"),
             color=alt.Color("layer:N", scale=layer_colors(layers), title="Layer"),
             order=alt.Order("layer_rank:Q", sort="descending"),
             tooltip=[
@@ -53,7 +65,7 @@ def priced_vs_estimated(by_layer: pl.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("layer:N", sort=by_layer.get_column("layer").to_list(), title=None),
-            x=alt.X("usd:Q", axis=_USD, stack="zero"),
+            x=alt.X("usd:Q", axis=_usd_axis(_largest(long, "usd", by="layer")), stack="zero"),
             color=alt.Color(
                 "kind:N",
                 title=None,
@@ -72,7 +84,7 @@ def breakdown_bars(frame: pl.DataFrame, key: str) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y(f"{key}:N", sort="-x", title=None),
-            x=alt.X("cost_usd:Q", axis=_USD),
+            x=alt.X("cost_usd:Q", axis=_usd_axis(_largest(data, "cost_usd"))),
             tooltip=[f"{key}:N", alt.Tooltip("cost_usd:Q", format="$,.4f"), "calls:Q"],
         )
         .properties(height=alt.Step(28))

@@ -372,3 +372,21 @@ def test_dashboard_command_runs_streamlit_headless_without_usage_stats():
     assert str(APP) in cmd and APP.is_file()
     assert {"--server.headless=true", "--browser.gatherUsageStats=false", "--server.address=127.0.0.1"} <= set(cmd)
     assert "--server.port=8501" in cmd
+
+
+def test_charts_build_with_money_as_float_only_in_the_chart():
+    from dashboard import charts
+
+    df = spend_frame(
+        [
+            row("0.004", "0.004", day=date(2026, 11, 1), layer="chat"),
+            row("0.002", "0", 1, 1, day=date(2026, 11, 1), layer="x"),
+        ],
+        ("day", "layer"),
+    )
+    daily = charts.layers_stacked_daily(spend.daily_by_layer(df)).to_dict()
+    assert daily["encoding"]["y"]["axis"]["format"] == "$,.4~f"  # sub-dollar ticks stay distinct
+    one = spend_frame([row("12", "10", layer="chat")], ("layer",))
+    bars = charts.priced_vs_estimated(spend.by_layer_with_change(one, spend.empty_spend(["layer"]))).to_dict()
+    assert bars["encoding"]["x"]["axis"]["format"] == "$,.2f"
+    assert df.schema["cost_usd"] == MONEY  # the caller's frame is untouched
