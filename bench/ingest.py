@@ -37,7 +37,7 @@ def _kv(key, value) -> KeyValue:
     return KeyValue(key=key, value=AnyValue(string_value=value))
 
 
-def make_batch(batch_index: int, size: int, start_ns: int) -> bytes:
+def make_batch(batch_index: int, size: int, start_ns: int, id_offset: int = 0) -> bytes:
     """One ExportTraceServiceRequest of `size` LLM spans shaped like our client's, as protobuf bytes."""
     rng = random.Random(batch_index)
     request = ExportTraceServiceRequest()
@@ -47,7 +47,7 @@ def make_batch(batch_index: int, size: int, start_ns: int) -> bytes:
     scope_spans.scope.name = "tokenledger.llm"
     for i in range(size):
         span = scope_spans.spans.add()
-        n = batch_index * size + i
+        n = id_offset + batch_index * size + i
         span.trace_id = n.to_bytes(16, "big")
         span.span_id = (n + 1).to_bytes(8, "big")
         span.name = "chat"
@@ -98,7 +98,7 @@ def start(db: Path) -> tuple[subprocess.Popen, str]:
 
 def bench_ingest(url: str, batches: int, size: int, concurrency: int) -> float:
     start_ns = 1_760_000_000_000_000_000 + concurrency * 10**15
-    bodies = [make_batch(b, size, start_ns) for b in range(batches)]
+    bodies = [make_batch(b, size, start_ns, id_offset=concurrency * 10**9) for b in range(batches)]
     headers = {"content-type": "application/x-protobuf"}
     with httpx.Client(timeout=60) as client:
 

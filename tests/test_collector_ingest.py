@@ -228,9 +228,10 @@ def test_body_over_the_limit_is_413_compressed_or_not(start_collector, tmp_path)
 
 def test_same_ids_with_another_start_time_still_add_nothing(collector):
     # A buggy exporter re-sends a span with other times: the key still wins (the slow ON CONFLICT path).
+    later = 1_764_115_200_000_000_000 + 5 * 86_400 * 10**9  # outside the dedupe window of the first
     first = otlp_json_span("3000000000000001", HAIKU)
-    again = otlp_json_span("3000000000000001", HAIKU, start_ns=1_764_115_200_000_000_000 + 5 * 86_400 * 10**9)
+    again = otlp_json_span("3000000000000001", HAIKU, start_ns=later)
     assert post(collector, otlp_json_request([first])).status_code == 200
-    response = post(collector, otlp_json_request([again, otlp_json_span("3000000000000002", HAIKU)]))
+    response = post(collector, otlp_json_request([again, otlp_json_span("3000000000000002", HAIKU, start_ns=later)]))
     assert response.status_code == 200
     assert sorted(r["span_id"] for r in calls(collector)) == ["3000000000000001", "3000000000000002"]

@@ -137,27 +137,32 @@ def _resolve(con: duckdb.DuckDBPyConnection, batch: pa.Table, window: list) -> t
 def upsert_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, *, or_ignore: bool = False) -> int:
     """Insert the batch in the caller's transaction; returns the number of rows added (replays add none).
 
-    `or_ignore` inserts with ON CONFLICT DO NOTHING (slow; the retry after a ConstraintException).
+    `or_ignore` inserts with ON CONFLICT DO NOTHING (slow; the retry after a ConstraintException). The views this
+    registers are left for the caller to drop with `drop_views` (DuckDB refuses to drop them in a failed transaction).
     """
     starts = batch.column("start_time")
     window = [pc.min(starts).as_py() - DEDUPE_WINDOW, pc.max(starts).as_py() + DEDUPE_WINDOW]
     con.register("_batch", batch)
-    try:
-        batch, gone = _resolve(con, batch, window)
-    finally:
-        con.unregister("_batch")
+    batch, gone = _resolve(con, batch, window)
     if gone:
         con.register("_gone", pa.table({"trace_id": [k[0] for k in gone], "span_id": [k[1] for k in gone]}))
-        try:
-            con.execute(_DELETE_KEYS)
-        finally:
-            con.unregister("_gone")
+        con.execute(_DELETE_KEYS)
     if batch.num_rows == 0:
         return 0
     con.register("_batch", batch)
-    try:
-        con.execute(_INSERT_OR_IGNORE if or_ignore else _INSERT)
-        (inserted,) = con.fetchone() or (0,)
-        return int(inserted)
-    finally:
-        con.unregister("_batch")
+    con.execute(_INSERT_OR_IGNORE if or_ignore else _INSERT)
+    (inserted,) = con.fetchone() or (0,)
+    return int(inserted)
+
+
+VIEWS = ("_batch", "_gone", "_reprice")
+"""Arrow tables registered as views during a write."""
+
+
+def drop_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Unregister the write's views (after commit or rollback); a view that is not there is fine."""
+    for name in VIEWS:
+        try:
+            con.unregister(name)
+        except duckdb.Error:
+            pass

@@ -18,7 +18,7 @@ import pyarrow as pa
 from rates import RateBook, RateCard
 
 from . import _cards, _reads, _repricing
-from ._calls import dedupe_batch, to_batch, upsert_batch
+from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
 
 log = logging.getLogger("collector.store")
@@ -167,17 +167,20 @@ class Store:
             con.commit()
             return result
         except duckdb.Error as exc:
-            try:
-                con.rollback()
-            except duckdb.Error:
-                pass
+            _rollback(con)
             if isinstance(exc, quiet):
                 raise _Retry from exc
             log.exception("store write failed")
             raise StoreError(f"write failed: {type(exc).__name__}") from exc
         except BaseException:
-            try:
-                con.rollback()
-            except duckdb.Error:
-                pass
+            _rollback(con)
             raise
+        finally:
+            drop_views(con)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.rollback()
+    except duckdb.Error:
+        pass  # nothing to roll back, or the connection is gone: the caller reports the first error

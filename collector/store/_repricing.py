@@ -84,16 +84,13 @@ def preview(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> t
 def apply(con: duckdb.DuckDBPyConnection, result: Repricing, table: pa.Table, note: str) -> Repricing:
     """Write the new prices and the audit row (the caller holds the transaction)."""
     if table.num_rows:
-        con.register("_reprice", table)
-        try:
-            con.execute(
-                """
-                UPDATE calls SET cost_usd = r.cost_usd, pricing_unknown = false, card_id = r.card_id
-                FROM _reprice r WHERE calls.trace_id = r.trace_id AND calls.span_id = r.span_id
-                """
-            )
-        finally:
-            con.unregister("_reprice")
+        con.register("_reprice", table)  # dropped by the caller's transaction
+        con.execute(
+            """
+            UPDATE calls SET cost_usd = r.cost_usd, pricing_unknown = false, card_id = r.card_id
+            FROM _reprice r WHERE calls.trace_id = r.trace_id AND calls.span_id = r.span_id
+            """
+        )
     con.execute(
         """
         INSERT INTO repricings (repriced_at, model, card_id, effective_from, rows, old_cost_usd, new_cost_usd, note)
