@@ -104,3 +104,11 @@ def test_a_claude_agent_never_imports_langchain_xai(fake_anthropic):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False"]
+
+
+@pytest.mark.parametrize("model_name", ["claude-haiku-4-5", "grok-4"])
+def test_sync_invoke_is_recorded_too(llm_env, spans, model_name):
+    reply = make_chat_model(model_name, max_tokens=64).invoke("go")
+    assert reply.content.startswith("Hello")
+    a = only_llm_span(spans).attributes
+    assert a[t.INPUT_TOKENS] > 0 and a[t.LAYER] == "agents" and a[t.STREAMING] is False
