@@ -242,10 +242,6 @@ class FakeServer:
             self._thread = None
         self._server.server_close()
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread (the `python -m tokenledger.fakes` entry point)."""
-        self._server.serve_forever(poll_interval=0.2)
-
     def __enter__(self):
         return self.start()
 
