@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from rates import CardFileError, LongContextTier, RateBook, RateCard, Rates, load_cards
-from rates.types import PRICE_FIELDS
+from rates.types import PRICE_FIELDS, decimal_text
 
 log = logging.getLogger("collector.store")
 
@@ -94,8 +94,6 @@ def seed_cards(con: duckdb.DuckDBPyConnection, shipped: Iterable[RateCard] | Non
 
 def card_json(card: RateCard) -> dict:
     """A card as JSON-ready values (rates as decimal strings)."""
-    from rates.types import decimal_text
-
     tier = card.long_context
     return {
         "card_id": card.card_id,

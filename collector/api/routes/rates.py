@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from rates import CardFileError, card_from_mapping
+from rates.types import decimal_text
 
 from ...deps import AdminAuth, ReadAuth, StoreDep
 from ...store import Repricing, card_json
@@ -47,8 +48,6 @@ def repricings(store: StoreDep, format: OutputFormat) -> Response:
 
 
 def _summary(result: Repricing) -> dict:
-    from rates.types import decimal_text
-
     return {
         "rows": result.rows,
         "unpriced_rows": result.unpriced_rows,

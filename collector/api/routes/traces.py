@@ -8,6 +8,7 @@ import threading
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from google.protobuf import json_format
 from google.rpc.status_pb2 import Status
 
 from ... import otlp
@@ -47,8 +48,6 @@ def _error(kind: str, status: int, message: str, retry_after: int | None = None)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if kind == otlp.PROTOBUF:
         return Response(body.SerializeToString(), status, headers=headers, media_type=otlp.PROTOBUF)
-    from google.protobuf import json_format
-
     return Response(json_format.MessageToJson(body, indent=None), status, headers=headers, media_type=otlp.JSON)
 
 
