@@ -117,16 +117,20 @@ def _text(found: Any) -> str | None:
 
 
 def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
-    """The provider, from the attribute variants, else the server address, else the model's name."""
+    """The provider, from the attribute variants, else the server address, else the model's name.
+
+    An OpenAI-compatible SDK pointed at another provider (xAI through the `openai` package) says `openai`; a known
+    `server.address` of another provider wins over that generic name.
+    """
     _, found = _first(attrs, PROVIDER_KEYS)
     name = _text(found)
-    if name:
-        name = name.lower()
-        return _PROVIDER_ALIASES.get(name, name)
     host = _text(attrs.get("server.address")) or ""
-    for suffix, provider in _HOSTS:
-        if host == suffix or host.endswith("." + suffix):
-            return provider
+    by_host = next((p for suffix, p in _HOSTS if host == suffix or host.endswith("." + suffix)), None)
+    if name:
+        name = _PROVIDER_ALIASES.get(name.lower(), name.lower())
+        return by_host if name == "openai" and by_host else name
+    if by_host:
+        return by_host
     lowered = (model or "").lower()
     for prefix, provider in _MODEL_PREFIXES:
         if lowered.startswith(prefix):
@@ -217,6 +221,8 @@ def map_span(
     cache_read = _count(attrs, CACHE_READ_KEYS) or 0
     cache_write = _count(attrs, CACHE_WRITE_KEYS) or 0
     reasoning = _count(attrs, REASONING_KEYS) or 0
+    if reasoning > output_tokens:  # an OpenAI-style completion count that leaves reasoning out: bill it as output
+        output_tokens += reasoning
     has_tokens = any(key in attrs for key in TOKEN_KEYS)
     response_id = _response_id(attrs)
     error_type = _text(attrs.get("error.type"))

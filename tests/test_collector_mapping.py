@@ -40,6 +40,8 @@ BASE = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4
         ({"server.address": "api.x.ai"}, "x_ai"),
         ({"server.address": "api.anthropic.com"}, "anthropic"),
         ({}, "anthropic"),  # from the model name, last resort
+        ({"gen_ai.system": "openai", "server.address": "api.x.ai"}, "x_ai"),  # openai SDK pointed at xAI
+        ({"gen_ai.system": "openai", "server.address": "api.openai.com"}, "openai"),
     ],
 )
 def test_provider_variants(attrs, expected):
@@ -114,6 +116,9 @@ def test_input_below_the_cache_counts_is_read_as_exclusive():
 
 def test_reasoning_tokens():
     got = row({**BASE, "gen_ai.usage.output_tokens": 900, "gen_ai.usage.reasoning.output_tokens": 700})
+    assert (got["output_tokens"], got["reasoning_tokens"]) == (900, 700)
+    # A completion count below the reasoning count left reasoning out (xAI's completion_tokens): added.
+    got = row({**BASE, "gen_ai.usage.output_tokens": 200, "gen_ai.usage.reasoning.output_tokens": 700})
     assert (got["output_tokens"], got["reasoning_tokens"]) == (900, 700)
 
 
