@@ -20,6 +20,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from .config import Settings, SettingsError
     from .main import create_app
+    from .store import Store, StoreError
 
     try:
         settings = Settings.from_env(db_path=args.db, host=args.host, port=args.port)
@@ -28,6 +29,14 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     level = getattr(logging, settings.log_level.upper())
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    try:
+        store = Store.open(settings.db_path)  # fail here, in one line, if another process holds the file
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = create_app(settings, store=store)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    finally:
+        store.close()
     return 0

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import httpx
+from conftest import ROOT, free_port
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 
@@ -68,3 +72,19 @@ def test_same_response_id_from_a_second_export_is_the_same_call(collector_server
     for _ in range(2):
         send_spans(collector_server.url, lambda t: [_chat_span(t, i) for i in range(3)])
     assert httpx.get(collector_server.url + "/api/v1/calls").json()["total"] == 3
+
+
+def test_a_second_collector_on_the_same_file_fails_clearly(collector_server):
+    argv = [sys.executable, "-m", "tokenledger", "collector", "--db", str(collector_server.db_path)]
+    done = subprocess.run([*argv, "--port", str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot open")
+    assert httpx.get(collector_server.url + "/healthz").status_code == 200  # the first one is unharmed
+
+
+def test_bad_settings_fail_at_start_naming_the_variable(tmp_path):
+    env = {**os.environ, "TOKENLEDGER_MAX_BODY_BYTES": "lots"}
+    argv = [sys.executable, "-m", "tokenledger", "collector", "--db", str(tmp_path / "x.duckdb")]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 2
+    assert "TOKENLEDGER_MAX_BODY_BYTES must be an integer" in done.stderr
