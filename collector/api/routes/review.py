@@ -42,5 +42,7 @@ def review(store: StoreDep, where: Filter, format: OutputFormat) -> Response:
     for field in _SUGGESTED:  # flat columns for Arrow and CSV
         values = [s[field] if s else None for s in suggestions]
         table = table.append_column(f"suggested_{field}", pa.array(values, pa.string()))
-    table = table.append_column("suggested_source", pa.array([s["source"] if s else None for s in suggestions]))
+    table = table.append_column(
+        "suggested_source", pa.array([s["source"] if s else None for s in suggestions], pa.string())
+    )
     return respond(table, format, key="models")
