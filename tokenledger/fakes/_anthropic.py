@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 import json
+import uuid
 from typing import Any
 
 from ._server import FakeRequest, FakeServer, _Config, _Respond
 from .types import FakeUsage, reply_text
 
-_ids = itertools.count(1)
+
+def _new_id(prefix: str) -> str:
+    """Unique across processes, like a real API's ids: the collector treats one response id as one call."""
+    return f"{prefix}{uuid.uuid4().hex[:24]}"
 
 
 def _wire_usage(usage: FakeUsage) -> dict[str, Any]:
@@ -42,7 +45,7 @@ def _content(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         blocks.append(
             {
                 "type": "tool_use",
-                "id": f"toolu_fake{next(_ids):06d}",
+                "id": _new_id("toolu_fake"),
                 "name": tool.get("name"),
                 "input": _tool_input(tool),
             }
@@ -54,7 +57,7 @@ def _content(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
 def _message(body: dict[str, Any], usage: FakeUsage) -> dict[str, Any]:
     blocks, stop_reason = _content(body)
     return {
-        "id": f"msg_fake{next(_ids):06d}",
+        "id": _new_id("msg_fake"),
         "type": "message",
         "role": "assistant",
         "model": body.get("model"),
@@ -131,7 +134,7 @@ def stream_events(message: dict[str, Any]) -> list[bytes]:
 
 
 def _error(respond: _Respond, status: int, kind: str, message: str) -> None:
-    headers = {"request-id": f"req_fake{next(_ids):06d}"}
+    headers = {"request-id": _new_id("req_fake")}
     respond.json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
 
 
@@ -164,7 +167,7 @@ def _messages(request: FakeRequest, config: _Config, respond: _Respond) -> None:
     if config.failure == "stream_cut":
         respond.truncated(200, json.dumps(message).encode(), "application/json")
         return
-    respond.json(200, message, {"request-id": f"req_fake{next(_ids):06d}"})
+    respond.json(200, message, {"request-id": _new_id("req_fake")})
 
 
 class FakeAnthropic(FakeServer):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 import json
+import uuid
 from typing import Any
 
 from ._server import FakeRequest, FakeServer, _Config, _Respond
 from .types import FakeUsage, reply_text
 
-_ids = itertools.count(1)
+
+def _new_id(prefix: str) -> str:
+    """Unique across processes, like a real API's ids: the collector treats one response id as one call."""
+    return f"{prefix}{uuid.uuid4().hex[:24]}"
+
+
 _CREATED = 1_767_225_600  # fixed: 2026-01-01T00:00:00Z, so responses are reproducible
 
 
@@ -46,11 +51,11 @@ def _completion(body: dict[str, Any], usage: FakeUsage) -> dict[str, Any]:
     tools = body.get("tools") or []
     if tools:
         name = (tools[0].get("function") or {}).get("name")
-        call = {"id": f"call_fake{next(_ids):06d}", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        call = {"id": _new_id("call_fake"), "type": "function", "function": {"name": name, "arguments": "{}"}}
         message["tool_calls"] = [call]
         finish = "tool_calls"
     return {
-        "id": f"fake-{next(_ids):08d}",
+        "id": _new_id("fake-"),
         "object": "chat.completion",
         "created": _CREATED,
         "model": model,
