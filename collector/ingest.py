@@ -60,4 +60,5 @@ def ingest(request: ExportTraceServiceRequest, store: Store) -> IngestResult:
         more = f" (and {rejected - len(reasons)} more)" if rejected > len(reasons) else ""
         message = f"{rejected} span(s) rejected: " + "; ".join(reasons) + more
         log.info("ingest: %s", message)
+    log.debug("ingest: %d spans, %d calls, %d rows added, %d rejected", spans, len(rows), inserted, rejected)
     return IngestResult(spans, len(rows), inserted, rejected, message)

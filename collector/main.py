@@ -24,6 +24,8 @@ def _announce(settings: Settings) -> None:
             settings.host,
             settings.port,
         )
+        if settings.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("%s is reachable from other machines: set TOKENLEDGER_ADMIN_TOKEN (and others)", settings.host)
         return
     scopes = {
         "ingest": bool(settings.ingest_token or settings.admin_token),
