@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import httpx
 import pytest
 from conftest import otlp_json_request, otlp_json_span
+
+from collector.store import money
+from rates import RateBook, card_from_mapping, price_call
 
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 DAY = 86_400_000_000_000
@@ -185,3 +189,45 @@ def test_cards_survive_a_restart(start_collector, tmp_path):
     assert {r["cost_usd"] for r in got.values()} == {"3"}
     assert len(httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]) == 1
     assert Decimal(got["e000000000000002"]["cost_usd"]) == Decimal(3)
+
+
+def test_sql_repricing_agrees_with_the_rates_engine_to_the_last_digit(collector):
+    rng = random.Random(7)
+    spans = []
+    for i in range(200):
+        cache_read = rng.choice([0, rng.randint(0, 90_000)])
+        cache_write = rng.choice([0, rng.randint(0, 9_000)])
+        attrs = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "tiered-model",
+            "gen_ai.usage.input_tokens": cache_read + cache_write + rng.randint(0, 150_000),
+            "gen_ai.usage.output_tokens": rng.randint(0, 20_000),
+            "gen_ai.usage.cache_read.input_tokens": cache_read,
+            "gen_ai.usage.cache_creation.input_tokens": cache_write,
+        }
+        spans.append(otlp_json_span(f"{i + 1:016x}", attrs, start_ns=NOV1 + i * 10**9))
+    ingest(collector, spans)
+    card = {
+        "model": "tiered-model",
+        "input_usd_per_mtok": "0.137",
+        "output_usd_per_mtok": "1.0000003",
+        "cache_read_usd_per_mtok": "0.0137",
+        "cache_write_usd_per_mtok": "0.171251",
+        "effective_from": "2025-01-01",
+        "long_context": {"above_input_tokens": 100_000, "input_usd_per_mtok": "0.274", "output_usd_per_mtok": 2},
+    }
+    assert post_card(collector, card).json()["rows"] == 200
+    book = RateBook([card_from_mapping({**card, "source": "test"})])
+    stored = httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["rows"]
+    assert len(stored) == 200
+    assert any(r["input_tokens"] > 100_000 for r in stored) and any(r["input_tokens"] <= 100_000 for r in stored)
+    for r in stored:
+        price = price_call(
+            book,
+            "tiered-model",
+            r["input_tokens"],
+            r["output_tokens"],
+            cache_read_tokens=r["cache_read_tokens"],
+            cache_write_tokens=r["cache_write_tokens"],
+        )
+        assert Decimal(r["cost_usd"]) == money(price.cost_usd), r

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
@@ -57,8 +57,8 @@ _MONEY_COLUMNS = {"cost_usd", "reported_cost_usd"}
 
 
 def money(value: Decimal | None) -> Decimal | None:
-    """A USD amount rounded to the stored precision (1e-12 USD)."""
-    return None if value is None else value.quantize(_QUANTUM)
+    """A USD amount rounded to the stored precision (1e-12 USD), half up as DuckDB's CAST rounds."""
+    return None if value is None else value.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def dedupe_batch(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -155,7 +155,7 @@ def upsert_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, *, or_ignore: 
     return int(inserted)
 
 
-VIEWS = ("_batch", "_gone", "_reprice")
+VIEWS = ("_batch", "_gone")
 """Arrow tables registered as views during a write."""
 
 

@@ -134,16 +134,17 @@ class Store:
         if dry_run:
             cur = self._cursor()
             try:
-                return _repricing.preview(cur, book, card)[0]
+                return _repricing.preview(cur, book, card)
+            except (duckdb.IOException, duckdb.ConnectionException, duckdb.OutOfMemoryException) as exc:
+                raise StoreError(str(exc)) from exc
             finally:
                 cur.close()
         with self._write_lock:
             book = RateBook([*self._book.cards, card])  # re-check against cards added meanwhile
 
             def work(con: duckdb.DuckDBPyConnection) -> _repricing.Repricing:
-                result, table = _repricing.preview(con, book, card)
                 _cards.insert_card(con, card, "api")
-                return _repricing.apply(con, result, table, note)
+                return _repricing.apply(con, book, card, note)
 
             result = self._transaction(work)
             self._book = book

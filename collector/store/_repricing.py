@@ -1,17 +1,26 @@
-"""Reprice stored calls when a rate card arrives: the preview, and the applied update with its audit row."""
+"""Reprice stored calls when a rate card arrives: the preview, and the applied update with its audit row.
+
+The new card prices exactly the calls of its model from its `effective_from` until the model's next card, so the
+repricing is one SQL UPDATE with the card's rates as parameters (millions of rows in seconds, no row-by-row Python).
+`cost_sql` is the `rates` formula (input_tokens includes the cache; long-context tier on every token) in SQL;
+tests/test_collector_rates.py checks that it agrees with `rates.price_call` to the last stored digit.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from rates import RateBook, RateCard, price_call
+from rates import RateBook, RateCard, Rates
 
-from ._calls import MONEY_TYPE, money
+from ._migrations import MONEY
+
+_PER_TOKEN = Decimal(1_000_000)
+_RATE = "DECIMAL(38, 18)"  # USD per token: a per-Mtok rate with 12 decimals divided by 1e6 is exact here
 
 
 @dataclass(frozen=True)
@@ -32,64 +41,76 @@ class Repricing:
         return self.new_cost_usd - self.old_cost_usd
 
 
-def _affected(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> pa.Table:
-    """Stored calls the new card prices in `book`, with their new price."""
+def _formula(rates: Rates) -> tuple[str, list[Any]]:
+    per_token = [
+        rates.input_usd_per_mtok / _PER_TOKEN,
+        rates.cache_read_usd_per_mtok / _PER_TOKEN,
+        rates.cache_write_usd_per_mtok / _PER_TOKEN,
+        rates.output_usd_per_mtok / _PER_TOKEN,
+    ]
+    sql = (
+        f"(input_tokens - cache_read_tokens - cache_write_tokens) * ?::{_RATE} + cache_read_tokens * ?::{_RATE}"
+        f" + cache_write_tokens * ?::{_RATE} + output_tokens * ?::{_RATE}"
+    )
+    return sql, per_token
+
+
+def cost_sql(card: RateCard) -> tuple[str, list[Any]]:
+    """SQL for the cost of a `calls` row under `card`, rounded to the stored precision, and its parameters."""
+    base, params = _formula(card.rates)
+    if card.long_context is not None:
+        tier, tier_params = _formula(card.long_context.rates)
+        base = f"CASE WHEN input_tokens > ? THEN {tier} ELSE {base} END"
+        params = [card.long_context.above_input_tokens, *tier_params, *params]
+    return f"CAST({base} AS {MONEY})", params
+
+
+def _scope(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> tuple[str, list[Any]] | None:
+    """WHERE clause for the calls the card prices in `book` (which includes it), or None when there are none."""
     target = book.canonical(card.model)
     models = [m for (m,) in con.execute("SELECT DISTINCT model FROM calls WHERE model IS NOT NULL").fetchall()]
     names = [m for m in models if book.canonical(m) == target]
     if not names:
-        return pa.table({"trace_id": pa.array([], pa.string())})
-    rows = con.execute(
-        """
-        SELECT trace_id, span_id, model, start_time, input_tokens, output_tokens, cache_read_tokens,
-               cache_write_tokens, cost_usd, pricing_unknown
-        FROM calls WHERE model IN (SELECT unnest(?::VARCHAR[])) AND start_time >= ?
+        return None
+    later = [
+        c.effective_from for c in book.cards if c.model.lower() == target and c.effective_from > card.effective_from
+    ]
+    clause = "model IN (SELECT unnest(?::VARCHAR[])) AND start_time >= ?"
+    params: list[Any] = [names, card.effective_from]
+    if later:
+        clause += " AND start_time < ?"
+        params.append(min(later))
+    return clause, params
+
+
+def preview(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> Repricing:
+    """The repricing `card` would cause, given `book` (which already includes it)."""
+    scope = _scope(con, book, card)
+    if scope is None:
+        return Repricing(card, 0, 0, Decimal(0), Decimal(0))
+    clause, params = scope
+    cost, cost_params = cost_sql(card)
+    rows, unpriced, old, new = con.execute(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE pricing_unknown),
+               coalesce(sum(cost_usd), 0)::{MONEY}, coalesce(sum({cost}), 0)::{MONEY}
+        FROM calls WHERE {clause}
         """,
-        [names, card.effective_from],
-    ).fetchall()
-    out: dict[str, list] = {k: [] for k in ("trace_id", "span_id", "cost_usd", "old_cost_usd", "was_unpriced")}
-    for trace_id, span_id, model, start, inp, outp, cread, cwrite, old_cost, unknown in rows:
-        price = price_call(book, model, inp, outp, cache_read_tokens=cread, cache_write_tokens=cwrite, at=start)
-        if price.card is None or price.card.card_id != card.card_id or price.pricing_unknown:
-            continue  # a later card of the same model prices this call
-        out["trace_id"].append(trace_id)
-        out["span_id"].append(span_id)
-        out["cost_usd"].append(money(price.cost_usd))
-        out["old_cost_usd"].append(old_cost)
-        out["was_unpriced"].append(unknown)
-    return pa.table(
-        {
-            "trace_id": pa.array(out["trace_id"], pa.string()),
-            "span_id": pa.array(out["span_id"], pa.string()),
-            "cost_usd": pa.array(out["cost_usd"], MONEY_TYPE),
-            "old_cost_usd": pa.array(out["old_cost_usd"], MONEY_TYPE),
-            "was_unpriced": pa.array(out["was_unpriced"], pa.bool_()),
-            "card_id": pa.array([card.card_id] * len(out["trace_id"]), pa.string()),
-        }
-    )
+        [*cost_params, *params],
+    ).fetchone()
+    return Repricing(card, int(rows), int(unpriced), old, new)
 
 
-def preview(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> tuple[Repricing, pa.Table]:
-    """The repricing `card` would cause, given `book` (which already includes it), and the rows it touches."""
-    table = _affected(con, book, card)
-    if table.num_rows == 0:
-        zero = Decimal(0)
-        return Repricing(card, 0, 0, zero, zero), table
-    old = sum(table.column("old_cost_usd").to_pylist(), Decimal(0))
-    new = sum(table.column("cost_usd").to_pylist(), Decimal(0))
-    unpriced = sum(1 for v in table.column("was_unpriced").to_pylist() if v)
-    return Repricing(card, table.num_rows, unpriced, old, new), table
-
-
-def apply(con: duckdb.DuckDBPyConnection, result: Repricing, table: pa.Table, note: str) -> Repricing:
-    """Write the new prices and the audit row (the caller holds the transaction)."""
-    if table.num_rows:
-        con.register("_reprice", table)  # dropped by the caller's transaction
+def apply(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard, note: str) -> Repricing:
+    """Reprice, store nothing else; write the audit row (the caller holds the transaction and stores the card)."""
+    result = preview(con, book, card)
+    scope = _scope(con, book, card)
+    if scope is not None and result.rows:
+        clause, params = scope
+        cost, cost_params = cost_sql(card)
         con.execute(
-            """
-            UPDATE calls SET cost_usd = r.cost_usd, pricing_unknown = false, card_id = r.card_id
-            FROM _reprice r WHERE calls.trace_id = r.trace_id AND calls.span_id = r.span_id
-            """
+            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ? WHERE {clause}",
+            [*cost_params, card.card_id, *params],
         )
     con.execute(
         """
@@ -98,9 +119,9 @@ def apply(con: duckdb.DuckDBPyConnection, result: Repricing, table: pa.Table, no
         """,
         [
             datetime.now(UTC),
-            result.card.model,
-            result.card.card_id,
-            result.card.effective_from,
+            card.model,
+            card.card_id,
+            card.effective_from,
             result.rows,
             result.old_cost_usd,
             result.new_cost_usd,
@@ -108,6 +129,4 @@ def apply(con: duckdb.DuckDBPyConnection, result: Repricing, table: pa.Table, no
         ],
     )
     (audit_id,) = con.fetchone() or (None,)
-    return Repricing(
-        result.card, result.rows, result.unpriced_rows, result.old_cost_usd, result.new_cost_usd, int(audit_id)
-    )
+    return Repricing(card, result.rows, result.unpriced_rows, result.old_cost_usd, result.new_cost_usd, int(audit_id))
