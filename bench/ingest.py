@@ -193,6 +193,13 @@ def main() -> int:
             print(f"ingest into {args.rows:,} stored rows: {shape}, 1 client: {rate:,.0f} spans/s")
             for name, ms in bench_reads(url).items():
                 print(f"read: {name}: median {ms:.1f} ms over {args.rows:,} rows")
+            card = {"model": "mystery", "input_usd_per_mtok": 2, "output_usd_per_mtok": 8}
+            card["effective_from"] = "2025-01-01"
+            for label, params in (("preview", {"dry_run": "true"}), ("apply", {})):
+                began = time.perf_counter()
+                answer = httpx.post(url + "/api/v1/rates", params=params, json=card, timeout=600).json()
+                ms = (time.perf_counter() - began) * 1000
+                print(f"rates: POST card {label}: {answer['rows']:,} rows repriced in {ms:.0f} ms")
         finally:
             process.terminate()
             process.wait(30)
