@@ -54,7 +54,7 @@ def ingest(request: ExportTraceServiceRequest, store: Store) -> IngestResult:
                     continue
                 row["ingested_at"] = now
                 rows.append(row)
-    inserted = store.insert_calls(rows)
+    inserted = store.insert_calls(rows, priced_with=book, reprice=price_row)
     message = ""
     if rejected:
         more = f" (and {rejected - len(reasons)} more)" if rejected > len(reasons) else ""

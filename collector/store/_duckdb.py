@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +73,25 @@ class Store:
         """Raise StoreError unless the database answers a query."""
         self.query("SELECT 1")
 
-    def insert_calls(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Insert call rows in one transaction (dedupe rule applied); returns the rows added."""
+    def insert_calls(
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        priced_with: RateBook | None = None,
+        reprice: Callable[[RateBook, dict[str, Any]], Any] | None = None,
+    ) -> int:
+        """Insert call rows in one transaction (dedupe rule applied); returns the rows added.
+
+        Rows priced with `priced_with` are priced again with `reprice` if a card arrived meanwhile, so that no row
+        misses a repricing that ran between its pricing and its insert.
+        """
         if not rows:
             return 0
-        batch = to_batch(dedupe_batch(rows))
         with self._write_lock:
+            if reprice is not None and priced_with is not self._book:
+                for row in rows:
+                    reprice(self._book, row)
+            batch = to_batch(dedupe_batch(rows))
             try:
                 return self._transaction(lambda con: upsert_batch(con, batch), quiet=(duckdb.ConstraintException,))
             except _Retry:
