@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import weakref
 from typing import Any
 
 import anthropic
 import httpx2
-import pydantic
 
 from ._settings import Settings
-from .errors import LLMError, LLMTimeoutError, LLMUnavailableError, LLMUpstreamError
+from ._translate import translate_sdk_error
+from .errors import LLMError, LLMUnavailableError
 from .telemetry import CallRecord
 
 PROVIDER = "anthropic"
@@ -88,27 +87,8 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
 
 
 def translate(exc: BaseException, model: str) -> LLMError | None:
-    """The `llm.errors` error for an SDK or transport failure. The message never includes the response body."""
-    if isinstance(exc, LLMError):
-        return exc
-    if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
-        return LLMTimeoutError("Anthropic did not answer in time", provider=PROVIDER, model=model, error_type="timeout")
-    if isinstance(exc, anthropic.APIStatusError):
-        status = exc.status_code
-        reason = "rejected the API key" if status in (401, 403) else f"returned HTTP {status}"
-        return LLMUpstreamError(f"Anthropic {reason}", provider=PROVIDER, model=model, error_type=str(status))
-    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        return LLMUpstreamError(
-            "could not reach Anthropic, or the connection dropped",
-            provider=PROVIDER,
-            model=model,
-            error_type="connection_error",
-        )
-    if isinstance(exc, anthropic.APIResponseValidationError | json.JSONDecodeError | pydantic.ValidationError):
-        return LLMUpstreamError(
-            "Anthropic sent a malformed response", provider=PROVIDER, model=model, error_type="malformed_response"
-        )
-    return None  # not a provider failure (a bug, a bad argument): let it propagate as itself
+    """The `llm.errors` error for a Anthropic failure, or None when `exc` is not a provider failure."""
+    return translate_sdk_error(exc, anthropic, PROVIDER, "Anthropic", model)
 
 
 async def complete(

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import weakref
 from typing import Any
 
 import httpx2
 import openai
-import pydantic
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_xai import ChatXAI
 
 from ._settings import Settings
+from ._translate import translate_sdk_error
 from ._usage import apply_langchain_usage
-from .errors import LLMError, LLMTimeoutError, LLMUnavailableError, LLMUpstreamError
+from .errors import LLMError, LLMUnavailableError
 from .telemetry import CallRecord
 
 PROVIDER = "x_ai"
@@ -83,27 +82,8 @@ async def aclose_clients() -> None:
 
 
 def translate(exc: BaseException, model: str) -> LLMError | None:
-    """The `llm.errors` error for an OpenAI SDK (xAI) or transport failure, without the response body."""
-    if isinstance(exc, LLMError):
-        return exc
-    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
-        return LLMTimeoutError("xAI did not answer in time", provider=PROVIDER, model=model, error_type="timeout")
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        reason = "rejected the API key" if status in (401, 403) else f"returned HTTP {status}"
-        return LLMUpstreamError(f"xAI {reason}", provider=PROVIDER, model=model, error_type=str(status))
-    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
-        return LLMUpstreamError(
-            "could not reach xAI, or the connection dropped",
-            provider=PROVIDER,
-            model=model,
-            error_type="connection_error",
-        )
-    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError | pydantic.ValidationError):
-        return LLMUpstreamError(
-            "xAI sent a malformed response", provider=PROVIDER, model=model, error_type="malformed_response"
-        )
-    return None  # not a provider failure (a bug, a bad argument): let it propagate as itself
+    """The `llm.errors` error for a xAI failure, or None when `exc` is not a provider failure."""
+    return translate_sdk_error(exc, openai, PROVIDER, "xAI", model)
 
 
 async def complete(
