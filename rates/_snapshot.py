@@ -132,8 +132,19 @@ def _describe(card: RateCard | None) -> dict[str, str]:
 
 
 def compare_with_snapshot(book: RateBook) -> list[CardDiff]:
-    """For every card, the fields where the snapshot's price at the card's effective date differs."""
+    """For every card, the fields where the snapshot's price at the card's effective date differs; and the
+    snapshot's later price changes that have no card here."""
     diffs: list[CardDiff] = []
+    by_model: dict[str, list[RateCard]] = {}
+    for card in book.cards:
+        by_model.setdefault(card.model, []).append(card)
+    for model, cards in sorted(by_model.items()):
+        # A price change in the snapshot after our first card, with no card of ours from that date, is missing.
+        ours = {c.effective_from for c in cards}
+        for theirs in snapshot_cards(model, cards[0].provider):
+            if theirs.effective_from > min(ours) and theirs.effective_from not in ours:
+                when = theirs.effective_from.date().isoformat()
+                diffs.append(CardDiff(model, "(card)", "none", f"a price from {when}"))
     for card in sorted(book.cards, key=lambda c: (c.model, c.effective_from)):
         theirs = suggest_card(card.model, card.effective_from, card.provider)
         if theirs is None:

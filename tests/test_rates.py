@@ -11,6 +11,7 @@ from genai_prices import Usage, calc_price
 
 import rates
 from rates import CardFileError, RateBook, compute_cost_usd, load_cards, price_call
+from rates._cli import card_to_toml
 from tokenledger.cli import main as cli_main
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -171,8 +172,11 @@ def test_aliases_and_dated_names_share_a_card(book):
 
 
 def test_default_at_is_now():
-    cost_now, _ = compute_cost_usd("grok-4-fast-reasoning", 1_000_000, 0)
-    assert cost_now == Decimal("0.2")
+    # claude-sonnet-4-6 charged >200k input at the long-context rate until 2026-03-13: "now" is after that.
+    cost_now, _ = compute_cost_usd("claude-sonnet-4-6", 300_000, 0)
+    assert cost_now == compute_cost_usd("claude-sonnet-4-6", 300_000, 0, at=datetime.now(UTC))[0]
+    assert cost_now == Decimal("0.9")
+    assert cost_now != compute_cost_usd("claude-sonnet-4-6", 300_000, 0, at=datetime(2026, 1, 1, tzinfo=UTC))[0]
 
 
 def test_negative_token_counts_are_refused():
@@ -259,6 +263,15 @@ def test_cli_check_reports_differences(tmp_path, capsys):
     assert cli_main(["rates", "check", "--file", str(path)]) == 0
     out = capsys.readouterr().out
     assert "claude-haiku-4-5: output: ours 7, snapshot 5" in out
+
+
+def test_cli_check_reports_a_missing_price_change(tmp_path, capsys):
+    # Only the 2023 card of claude-sonnet-4-6: the snapshot's 2026-03-13 change has no card here.
+    first = next(c for c in rates.snapshot_cards("claude-sonnet-4-6") if c.effective_from.year == 2023)
+    path = _write(tmp_path, card_to_toml(first))
+    assert cli_main(["rates", "check", "--file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "claude-sonnet-4-6: (card): ours none, snapshot a price from 2026-03-13" in out
 
 
 def test_cli_snapshot_round_trips(tmp_path, capsys):
