@@ -114,13 +114,17 @@ def test_record_call_uses_the_global_provider_by_default(spans):
     assert only_llm_span(spans).attributes[t.RESPONSE_ID] == "msg_backfill_0001"
 
 
-def test_record_call_never_raises():
+def test_record_call_never_raises(spans):
     class BrokenTracer:
         def start_span(self, *args, **kwargs):
             raise RuntimeError("tracer is broken")
 
     record_call(_record(), tracer=BrokenTracer())  # logged, not raised
+    assert spans.get_finished_spans() == ()
     record_call(_record(input_tokens=10, cache_read_tokens=50))  # inconsistent counts: pricing fails, span still goes
+    a = only_llm_span(spans).attributes
+    assert a[t.PRICING_UNKNOWN] is True and t.COST_USD not in a
+    assert a[t.INPUT_TOKENS] == 10 and a[t.CACHE_READ_TOKENS] == 50
 
 
 class _Receiver(BaseHTTPRequestHandler):
