@@ -18,6 +18,9 @@ from tokenledger.demo.processes import free_port, port_is_free
 
 BACKFILL_AND_START_TIMEOUT_S = 240
 LAYERS = {"chat", "analysis", "drafts", "agents"}
+# The collector the demo starts inherits these: ingest and read are separate scopes, as in a real deployment.
+TOKENS = {"TOKENLEDGER_INGEST_TOKEN": "sk-test-demo-ingest", "TOKENLEDGER_READ_TOKEN": "sk-test-demo-read"}
+READ = {"Authorization": f"Bearer {TOKENS['TOKENLEDGER_READ_TOKEN']}"}
 
 
 def _wait_for(predicate, timeout_s: float, what: str, log: Path):
@@ -34,6 +37,7 @@ def _run_demo(tmp_path: Path, name: str, *extra: str) -> tuple[subprocess.Popen,
     collector_port, dashboard_port = free_port(), free_port()
     log = tmp_path / f"{name}.out"
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("TOKENLEDGER_")}
+    env.update(TOKENS)
     argv = [
         sys.executable,
         "-m",
@@ -55,7 +59,7 @@ def _run_demo(tmp_path: Path, name: str, *extra: str) -> tuple[subprocess.Popen,
 
 
 def _calls(collector_url: str) -> list[dict]:
-    response = httpx.get(f"{collector_url}/api/v1/calls", params={"limit": 10_000}, timeout=30)
+    response = httpx.get(f"{collector_url}/api/v1/calls", params={"limit": 10_000}, headers=READ, timeout=30)
     response.raise_for_status()
     return response.json()["rows"]
 

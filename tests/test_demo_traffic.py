@@ -46,3 +46,22 @@ def test_agents_share_a_trace_across_steps():
     for c in calls:
         per_trace.setdefault(c.trace_id, []).append(c)
     assert per_trace and all(len(steps) == agents.steps for steps in per_trace.values())
+
+
+def test_each_day_holds_exactly_the_calls_that_start_on_it():
+    # Agent runs that start late spill past midnight; the collector counts a call on the day it starts, and the
+    # demo compares those counts to decide what to backfill, so history must group calls the same way.
+    days = list(history(40, date(2026, 11, 26)))
+    assert [d for d, _ in days] == [date(2026, 11, 26) - timedelta(days=n) for n in range(40, 0, -1)]
+    assert all(c.start.date() == day for day, calls in days for c in calls)
+    spilled = [c for day, calls in days for c in calls if c.start.date() != (c.start - timedelta(minutes=30)).date()]
+    assert spilled  # the window does hold calls just after midnight, so the rule above is exercised
+
+
+def test_failed_calls_carry_no_usage_in_the_backfill():
+    from tokenledger.demo.backfill import to_record
+
+    calls = [c for _, day_calls in history(7, MONDAY) for c in day_calls]
+    failed = [to_record(c) for c in calls if c.error_type]
+    assert failed and all(r.input_tokens is None and r.output_tokens is None for r in failed)
+    assert {r.error_type for r in failed} <= {"529", "connection_error", "500", "timeout"}

@@ -14,7 +14,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "real OTLP path, then keeps a live trickle of calls through the llm client. Ctrl-C stops everything.",
     )
     demo.add_argument("--days", type=_non_negative, default=30, help="days of history to backfill (default 30)")
-    demo.add_argument("--rate", type=_positive_float, default=0.5, help="live calls per second, all services")
+    demo.add_argument("--rate", type=_positive_float, default=0.2, help="live calls per second in all (default 0.2)")
     demo.add_argument("--real", action="store_true", help="send live calls to the real providers (needs API keys)")
     demo.add_argument("--collector-port", type=int, default=4318)
     demo.add_argument("--dashboard-port", type=int, default=8501)

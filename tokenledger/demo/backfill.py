@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from llm import CallRecord, record_call
 
+from .processes import DemoError
 from .traffic import SimulatedCall, history
 
 
@@ -37,24 +38,32 @@ class _QueuedIds(IdGenerator):
 
 def calls_per_day(collector_url: str, headers: dict[str, str]) -> dict[date, int]:
     """How many calls the collector holds for each UTC day."""
-    response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
-    response.raise_for_status()
+    try:
+        response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
+        response.raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        hint = " (set TOKENLEDGER_READ_TOKEN or TOKENLEDGER_ADMIN_TOKEN)" if exc.response.status_code == 401 else ""
+        raise DemoError(f"the collector refused to say what it holds: HTTP {exc.response.status_code}{hint}") from None
+    except httpx.HTTPError as exc:
+        raise DemoError(f"cannot ask the collector what it holds: {exc}") from None
     return {date.fromisoformat(str(row["day"])[:10]): int(row["calls"]) for row in response.json()["rows"]}
 
 
 def to_record(call: SimulatedCall) -> CallRecord:
     site = call.site
+    failed = call.error_type is not None
     return CallRecord(
         provider=site.provider,
         request_model=site.used_model,
         response_model=None if call.error_type else site.used_model,
         response_id=None if call.error_type else call.response_id,
         max_tokens=4096,
-        input_tokens=call.input_tokens,
-        output_tokens=call.output_tokens,
-        cache_read_tokens=call.cache_read_tokens,
-        cache_creation_tokens=call.cache_write_tokens,
-        reasoning_tokens=call.reasoning_tokens or None,
+        # A failed call never got usage from the provider: no token counts, hence no cost (as the client does).
+        input_tokens=None if failed else call.input_tokens,
+        output_tokens=None if failed else call.output_tokens,
+        cache_read_tokens=None if failed else call.cache_read_tokens,
+        cache_creation_tokens=None if failed else call.cache_write_tokens,
+        reasoning_tokens=None if failed else call.reasoning_tokens or None,
         layer=site.layer,
         streaming=site.path == "stream",
         ttft_ms=call.ttft_ms,
@@ -63,11 +72,22 @@ def to_record(call: SimulatedCall) -> CallRecord:
     )
 
 
-def backfill(collector_url: str, days: int, today: date, headers: dict[str, str], *, progress: bool = True) -> int:
-    """Send `days` whole days of simulated calls before `today` that the collector lacks. Returns calls sent."""
+def backfill(
+    collector_url: str,
+    days: int,
+    today: date,
+    ingest_headers: dict[str, str],
+    read_headers: dict[str, str],
+    *,
+    progress: bool = True,
+) -> int:
+    """Send `days` whole days of simulated calls before `today` that the collector lacks. Returns calls sent.
+
+    A day counts as held when the collector has at least as many calls for it as the simulation makes (live
+    traffic on that day counts too)."""
     if days == 0:
         return 0
-    have = calls_per_day(collector_url, headers)
+    have = calls_per_day(collector_url, read_headers)
     # A day cut short by Ctrl-C holds fewer calls than simulated: send it again (its ids make that idempotent).
     todo = [(day, calls) for day, calls in history(days, today) if have.get(day, 0) < len(calls)]
     ids = _QueuedIds()
@@ -78,29 +98,32 @@ def backfill(collector_url: str, days: int, today: date, headers: dict[str, str]
         if key not in providers:
             resource = Resource.create({"service.name": key[0], "deployment.environment.name": key[1]})
             provider = TracerProvider(resource=resource, id_generator=ids)
-            exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=headers)
+            exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=ingest_headers)
             provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=16_384, max_export_batch_size=512))
             providers[key] = provider
         return providers[key].get_tracer("tokenledger.demo")
 
     sent = 0
     total = sum(len(calls) for _, calls in todo)
-    with tqdm(total=total, unit="call", desc="Backfill", disable=not progress or total == 0) as bar:
-        for day, calls in todo:
-            for call in calls:
-                ids.trace_id, ids.span_id = call.trace_id, call.span_id
-                start_ns = int(call.start.timestamp() * 1e9)
-                record_call(
-                    to_record(call),
-                    start_time_ns=start_ns,
-                    end_time_ns=start_ns + call.duration_ms * 10**6,
-                    tracer=tracer_for(call),
-                )
-            for provider in providers.values():  # a day at a time: the queue never overflows and drops spans
-                provider.force_flush()
-            sent += len(calls)
-            bar.set_postfix_str(day.isoformat())
-            bar.update(len(calls))
-    for provider in providers.values():
-        provider.shutdown()
+    try:
+        with tqdm(total=total, unit="call", desc="Backfill", disable=not progress or total == 0) as bar:
+            for day, calls in todo:
+                for call in calls:
+                    ids.trace_id, ids.span_id = call.trace_id, call.span_id
+                    start_ns = int(call.start.timestamp() * 1e9)
+                    record_call(
+                        to_record(call),
+                        start_time_ns=start_ns,
+                        end_time_ns=start_ns + call.duration_ms * 10**6,
+                        tracer=tracer_for(call),
+                    )
+                for provider in providers.values():  # a day at a time: the queue never overflows and drops spans
+                    provider.force_flush()
+                sent += len(calls)
+                bar.set_postfix_str(day.isoformat())
+                bar.update(len(calls))
+    finally:
+        # Also on Ctrl-C: flush what is queued while the collector still listens (the runner stops it after this).
+        for provider in providers.values():
+            provider.shutdown()
     return sent

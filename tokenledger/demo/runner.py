@@ -23,10 +23,17 @@ def _on_stop_signal(signum, frame):  # Ctrl-C and `kill` stop the demo the same 
     raise KeyboardInterrupt
 
 
-def auth_headers() -> dict[str, str]:
-    """The collector started by the demo inherits the environment; send the token it will ask for, if any."""
-    token = os.environ.get("TOKENLEDGER_ADMIN_TOKEN") or os.environ.get("TOKENLEDGER_INGEST_TOKEN")
+def _bearer(*names: str) -> dict[str, str]:
+    token = next((os.environ[n] for n in names if os.environ.get(n)), None)
     return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def auth_headers() -> tuple[dict[str, str], dict[str, str]]:
+    """(ingest, read) headers: the collector the demo starts inherits the environment, and with it its tokens."""
+    return (
+        _bearer("TOKENLEDGER_ADMIN_TOKEN", "TOKENLEDGER_INGEST_TOKEN"),
+        _bearer("TOKENLEDGER_ADMIN_TOKEN", "TOKENLEDGER_READ_TOKEN"),
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -79,7 +86,8 @@ def run_demo(args: argparse.Namespace) -> int:
             group.start(f"live-{service}-{environment}", argv + (["--real"] if args.real else []), env=env)
         from .backfill import backfill  # the OpenTelemetry SDK import is paid only once processes are starting
 
-        sent = backfill(collector_url, args.days, datetime.now(UTC).date(), auth_headers())
+        ingest_headers, read_headers = auth_headers()
+        sent = backfill(collector_url, args.days, datetime.now(UTC).date(), ingest_headers, read_headers)
         print(f"Backfill: {sent} calls sent." if sent else "Backfill: history already there, nothing to send.")
         group.wait_healthy(dashboard, f"{dashboard_url}/_stcore/health")
         print(f"Live traffic running ({args.rate:g} calls/s). Open {dashboard_url}", flush=True)

@@ -254,7 +254,7 @@ def _one_call(site: CallSite, rng: random.Random, start: datetime, step: int, tr
     duration = max(80, int(_lognormal(rng, site.latency_ms_median * (output_tokens / site.output_median) ** 0.5)))
     error = None
     if rng.random() < site.error_rate:
-        error = rng.choice(("overloaded_error", "APIConnectionError", "api_error", "timeout"))
+        error = rng.choice(("529", "connection_error", "500", "timeout"))  # the client's error.type values
         output_tokens = reasoning = 0
         cache_read = cache_write = 0
         duration = max(50, duration // 4)
@@ -279,7 +279,17 @@ def _one_call(site: CallSite, rng: random.Random, start: datetime, step: int, tr
 
 
 def history(days: int, today: date) -> Iterator[tuple[date, list[SimulatedCall]]]:
-    """The `days` whole UTC days before `today`, oldest first, each with every site's calls."""
-    for offset in range(days, 0, -1):
-        day = today - timedelta(days=offset)
-        yield day, sorted((c for site in CALL_SITES for c in calls_for_day(site, day)), key=lambda c: c.start)
+    """The `days` whole UTC days before `today`, oldest first, each with the calls that start on it.
+
+    A run that starts late spills its last steps past midnight: they belong to the day they start on, as the
+    collector counts them; the spill of the window's last day into `today` is left out (today is live traffic).
+    """
+    first = today - timedelta(days=days)
+    by_day: dict[date, list[SimulatedCall]] = {first + timedelta(days=i): [] for i in range(days)}
+    for offset in range(days + 1):  # the day before the window can spill into its first day
+        for site in CALL_SITES:
+            for call in calls_for_day(site, first + timedelta(days=offset - 1)):
+                if call.start.date() in by_day:
+                    by_day[call.start.date()].append(call)
+    for day, calls in by_day.items():
+        yield day, sorted(calls, key=lambda c: c.start)
