@@ -10,7 +10,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from .mapping import InvalidSpan, attributes, map_span
 from .pricing import price_row
-from .store import Store
+from .store import Store, fits_money
 
 log = logging.getLogger("collector.ingest")
 _MAX_REASONS = 5
@@ -47,10 +47,17 @@ def ingest(request: ExportTraceServiceRequest, store: Store) -> IngestResult:
                     if row is None:
                         continue
                     row = price_row(book, row)
-                except InvalidSpan as exc:
+                    if not fits_money(row["cost_usd"]):
+                        raise InvalidSpan(f"cost {row['cost_usd']} USD is too large to store")
+                except Exception as exc:  # one span, whatever its problem, never fails the batch
                     rejected += 1
+                    if isinstance(exc, InvalidSpan):
+                        reason = str(exc)
+                    else:
+                        log.exception("ingest: unexpected error on span %s", span.span_id.hex())
+                        reason = "could not be processed (see the collector log)"
                     if len(reasons) < _MAX_REASONS:
-                        reasons.append(f"span {span.span_id.hex() or '?'}: {exc}")
+                        reasons.append(f"span {span.span_id.hex() or '?'}: {reason}")
                     continue
                 row["ingested_at"] = now
                 rows.append(row)

@@ -16,6 +16,8 @@ from typing import Any
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from .store import fits_money, money
+
 GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
 """`gen_ai.operation.name` values that are one provider call."""
 NOT_A_CALL = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"}
@@ -139,7 +141,10 @@ def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
 
 
 def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:
-    """The cost a client reported, and the attribute it came from; an unusable figure is ignored."""
+    """The cost a client reported (rounded to the stored precision), and the attribute it came from.
+
+    An unusable figure (not a number, negative, or too large for DECIMAL(38, 12)) is ignored: never a wrong number.
+    """
     for key in COST_KEYS:
         found = attrs.get(key)
         if found is None or isinstance(found, bool):
@@ -155,8 +160,8 @@ def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]
                 continue
         except InvalidOperation:
             continue
-        if cost.is_finite() and cost >= 0:
-            return cost, key
+        if cost.is_finite() and cost >= 0 and fits_money(cost):
+            return money(cost), key
     return None, None
 
 

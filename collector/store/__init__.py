@@ -1,6 +1,6 @@
 """Storage: every DuckDB access of the collector. A second backend would be a sibling of `_duckdb`."""
 
-from ._calls import CALL_COLUMNS, CALL_SCHEMA, MONEY_TYPE, money
+from ._calls import CALL_COLUMNS, CALL_SCHEMA, MONEY_LIMIT, MONEY_TYPE, fits_money, money
 from ._cards import card_json
 from ._duckdb import Store, StoreError
 from ._reads import GROUP_KEYS, CallFilter
@@ -10,11 +10,13 @@ __all__ = [
     "CALL_COLUMNS",
     "CALL_SCHEMA",
     "GROUP_KEYS",
+    "MONEY_LIMIT",
     "MONEY_TYPE",
     "CallFilter",
     "Repricing",
     "Store",
     "StoreError",
     "card_json",
+    "fits_money",
     "money",
 ]

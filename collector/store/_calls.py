@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import duckdb
@@ -13,6 +13,8 @@ import pyarrow.compute as pc
 
 MONEY_TYPE = pa.decimal128(38, 12)
 _QUANTUM = Decimal("1e-12")
+MONEY_LIMIT = Decimal("1e26")
+"""DECIMAL(38, 12) holds amounts below 10**26 USD (26 integer digits)."""
 _TS = pa.timestamp("us", tz="UTC")
 
 CALL_SCHEMA = pa.schema(
@@ -57,8 +59,22 @@ _MONEY_COLUMNS = {"cost_usd", "reported_cost_usd"}
 
 
 def money(value: Decimal | None) -> Decimal | None:
-    """A USD amount rounded to the stored precision (1e-12 USD), half up as DuckDB's CAST rounds."""
-    return None if value is None else value.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
+    """A USD amount rounded to the stored precision (1e-12 USD), half up as DuckDB's CAST rounds.
+
+    Raises `ValueError` for an amount that DECIMAL(38, 12) cannot hold (see `fits_money`).
+    """
+    if value is None:
+        return None
+    if not fits_money(value):
+        raise ValueError(f"{value} USD does not fit the stored precision (below 1e26, 12 decimals)")
+    with localcontext() as ctx:
+        ctx.prec = 60  # the default 28 digits cannot quantize 17+ integer digits to 12 decimals
+        return value.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def fits_money(value: Decimal) -> bool:
+    """True when `value` is a finite amount that DECIMAL(38, 12) can store after rounding."""
+    return value.is_finite() and abs(value) < MONEY_LIMIT - Decimal("5e-13")
 
 
 def dedupe_batch(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -1,0 +1,88 @@
+"""One bad span or one odd parameter never fails a whole request: partial success or 400, never 503/500."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from conftest import otlp_json_request, otlp_json_span
+
+JSON = {"content-type": "application/json"}
+HAIKU = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "anthropic",
+    "gen_ai.request.model": "claude-haiku-4-5",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.output_tokens": 100,
+}
+
+
+@pytest.fixture(scope="module")
+def collector(tmp_path_factory):
+    from conftest import launch_collector
+
+    handle = launch_collector(tmp_path_factory.mktemp("robust"), mode="thread")
+    yield handle
+    handle.stop()
+
+
+def post(collector, payload) -> httpx.Response:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return httpx.post(collector.url + "/v1/traces", content=body, headers=JSON, timeout=10)
+
+
+def rows_of(collector, trace_id: str) -> list[dict]:
+    rows = httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["rows"]
+    return [r for r in rows if r["trace_id"] == trace_id]
+
+
+@pytest.mark.parametrize(
+    "trace_id, cost_attrs, stored_as",
+    [
+        ("1" * 32, {"tokenledger.cost_usd": "1e20"}, "100000000000000000000"),
+        ("2" * 32, {"operation.cost": 3e16}, "30000000000000000"),
+        ("3" * 32, {"gen_ai.usage.cost": "123456789012345678901234567"}, None),  # 27 digits: DECIMAL(38,12) can't
+    ],
+)
+def test_an_oversized_reported_cost_never_fails_the_batch(collector, trace_id, cost_attrs, stored_as):
+    good = otlp_json_span("00000000000000b1", HAIKU, trace_id=trace_id)
+    odd = otlp_json_span("00000000000000b2", {**HAIKU, **cost_attrs}, trace_id=trace_id)
+    response = post(collector, otlp_json_request([good, odd]))
+    assert response.status_code == 200, response.text
+    stored = {r["span_id"]: r for r in rows_of(collector, trace_id)}
+    assert "00000000000000b1" in stored
+    # The span itself is a fine call: it lands; a figure the store cannot hold is dropped (never a wrong number).
+    assert stored["00000000000000b2"]["reported_cost_usd"] == stored_as
+    assert stored["00000000000000b2"]["cost_usd"] == "0.0015"
+
+
+def test_a_reported_cost_with_many_decimals_is_rounded_to_the_stored_precision(collector):
+    trace_id = "4" * 32
+    attrs = {**HAIKU, "tokenledger.cost_usd": "0.00150000000000049"}
+    span = otlp_json_span("00000000000000b3", attrs, trace_id=trace_id)
+    assert post(collector, otlp_json_request([span])).status_code == 200
+    (row,) = rows_of(collector, trace_id)
+    assert row["reported_cost_usd"] == "0.0015"
+
+
+def test_an_unexpected_error_on_one_span_rejects_only_that_span(collector, monkeypatch):
+    from collector import ingest as ingest_module
+
+    real = ingest_module.map_span
+
+    def buggy(resource, scope_name, scope_version, span):
+        if span.span_id.hex() == "00000000000000c2":
+            raise ArithmeticError("a bug in mapping")
+        return real(resource, scope_name, scope_version, span)
+
+    monkeypatch.setattr(ingest_module, "map_span", buggy)
+    trace_id = "5" * 32
+    spans = [otlp_json_span(f"00000000000000c{i}", HAIKU, trace_id=trace_id) for i in (1, 2, 3)]
+    response = post(collector, otlp_json_request(spans))
+    assert response.status_code == 200
+    partial = response.json()["partialSuccess"]
+    assert partial["rejectedSpans"] == "1"
+    assert "00000000000000c2" in partial["errorMessage"]
+    assert "a bug in mapping" not in partial["errorMessage"]  # internals stay in the log
+    assert sorted(r["span_id"] for r in rows_of(collector, trace_id)) == ["00000000000000c1", "00000000000000c3"]
