@@ -45,15 +45,32 @@ def to_float(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     return df.with_columns(pl.col(c).cast(pl.Float64) for c in columns if c in df.columns)
 
 
+_SMALLEST = Decimal("0.0001")
+
+
 def format_usd(amount: Decimal | None) -> str:
-    """`$1,234.57`; amounts under a dollar keep four decimals (`$0.0042`) so small spend does not read as $0."""
+    """`$1,234.57`; amounts under a dollar keep four decimals (`$0.0042`) so small spend does not read as $0.
+
+    A nonzero amount that four decimals would round to zero shows as `<$0.0001` (`-<$0.0001` below zero): an
+    estimate for a model with no rate card is never displayed as $0. Only an exact zero is `$0.00`.
+    """
     if amount is None:
         return "—"
     amount = Decimal(amount)
-    places = Decimal("0.01") if abs(amount) >= 1 or amount == 0 else Decimal("0.0001")
+    places = Decimal("0.01") if abs(amount) >= 1 or amount == 0 else _SMALLEST
     rounded = amount.quantize(places, rounding=ROUND_HALF_EVEN)
+    if amount != 0 and rounded == 0:
+        return f"{'-' if amount < 0 else ''}<${_SMALLEST}"
     sign = "-" if rounded < 0 else ""
     return f"{sign}${abs(rounded):,}"
+
+
+def as_text(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Money columns replaced by their `format_usd` text, for tables whose number format would round to $0."""
+    names = [c for c in columns if c in df.columns]
+    return df.with_columns(
+        pl.Series(name, [format_usd(v) for v in df.get_column(name).to_list()], dtype=pl.String) for name in names
+    )
 
 
 def format_pct(fraction: float | None) -> str:

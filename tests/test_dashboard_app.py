@@ -94,10 +94,10 @@ def _ns(moment: datetime) -> int:
     return int(moment.timestamp()) * 1_000_000_000
 
 
-def feed(url: str, send_spans) -> None:
-    """Send SEED to the collector through the OpenTelemetry SDK's OTLP exporter, one provider per resource."""
+def feed(url: str, send_spans, seed: list[SeedCall] = SEED) -> None:
+    """Send `seed` to the collector through the OpenTelemetry SDK's OTLP exporter, one provider per resource."""
     resources: dict[tuple[str, str], list[SeedCall]] = {}
-    for call in SEED:
+    for call in seed:
         resources.setdefault((call.service, call.environment), []).append(call)
     for (service, environment), calls in resources.items():
 
@@ -330,6 +330,29 @@ def test_review_page_without_admin_token_says_so(seeded, monkeypatch):
     assert not at.exception
     assert "admin token" in at.error[0].value and "TOKENLEDGER_ADMIN_TOKEN" in at.error[0].value
     assert set(at.dataframe[0].value["model"]) == UNPRICED  # nothing changed
+
+
+TINY = SeedCall("chat-bff", "production", "chat", "tiny-unpriced-1", "x_ai", 1, 0, _at(12), 100)
+
+
+def test_a_tiny_estimate_never_reads_as_zero(start_collector, send_spans, tmp_path, monkeypatch):
+    # one input token at the default model's rates: $0.000001, which four decimals would round to $0.0000
+    assert Decimal(0) < TINY.price().cost_usd < Decimal("0.00005") and TINY.price().pricing_unknown
+    handle = start_collector(tmp_path, mode="thread")
+    feed(handle.url, send_spans, [TINY])
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app()
+    assert [w.value for w in at.warning] == ["1 call from 1 unpriced model (est. <$0.0001) awaiting review"]
+    assert metric(at, "Estimated spend (unpriced)") == "<$0.0001"
+    assert metric(at, "Total incl. estimates") == "<$0.0001"
+    assert metric(at, "Priced spend") == "$0.00"  # exact zero stays zero
+    chat = at.table[0].value.to_dict("records")[0]
+    assert (chat["Priced"], chat["Estimated (unpriced)"]) == ("$0.00", "<$0.0001")
+    at.switch_page("views/review.py").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["estimated_cost_usd"]) == ["<$0.0001"]
 
 
 def test_review_against_an_open_collector_needs_no_token(start_collector, send_spans, tmp_path, monkeypatch):

@@ -54,6 +54,29 @@ def test_format_usd(amount, text):
     assert money.format_usd(amount) == text
 
 
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (D("0.000001"), "<$0.0001"),
+        (D("0.00005"), "<$0.0001"),  # half-even would round it to $0.0000
+        (D("0.0000499999"), "<$0.0001"),
+        (D("-0.00002"), "-<$0.0001"),
+        (D("0.00006"), "$0.0001"),
+        (D("0E-18"), "$0.00"),
+        (D("-0"), "$0.00"),
+    ],
+)
+def test_format_usd_never_shows_a_nonzero_amount_as_zero(amount, text):
+    assert money.format_usd(amount) == text
+
+
+def test_as_text_formats_money_columns_for_tables():
+    df = money.as_money(pl.DataFrame({"m": ["a", "b", "c"], "cost_usd": ["0.000001", "0", "1.5"]}), ["cost_usd"])
+    out = money.as_text(df, ["cost_usd", "absent"])
+    assert out.get_column("cost_usd").to_list() == ["<$0.0001", "$0.00", "$1.50"]
+    assert out.get_column("m").to_list() == ["a", "b", "c"]
+
+
 def test_format_pct():
     assert money.format_pct(0.125) == "+12.5%"
     assert money.format_pct(-0.03) == "-3.0%"

@@ -53,7 +53,7 @@ if queue.is_empty():
 
 st.warning(review.banner_text(queue) or "", icon=":material/warning:")
 st.dataframe(
-    queue,
+    money.as_text(queue, ["estimated_cost_usd"]),  # text: a number format would show a tiny estimate as $0
     hide_index=True,
     placeholder="—",
     column_config={
@@ -62,7 +62,7 @@ st.dataframe(
         "calls": "Calls",
         "input_tokens": "Input tokens",
         "output_tokens": "Output tokens",
-        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.4f"),
+        "estimated_cost_usd": st.column_config.TextColumn("Estimated USD"),
         "first_seen": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
         "last_seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
         "suggested": "Suggested card (genai-prices)",
