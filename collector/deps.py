@@ -15,12 +15,15 @@ from fastapi import Depends, HTTPException, Request
 from .config import Settings
 from .store import Store
 
+# Every dependency here is async and does no I/O: a sync one would take a worker thread per request, and requests
+# waiting for the writer would then starve the rest (health, reads).
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -56,15 +59,15 @@ def _check(request: Request, required: bool, accepted: tuple[str | None, ...]) -
         )
 
 
-def require_ingest(request: Request, settings: SettingsDep) -> None:
+async def require_ingest(request: Request, settings: SettingsDep) -> None:
     _check(request, bool(settings.ingest_token or settings.admin_token), (settings.ingest_token, settings.admin_token))
 
 
-def require_read(request: Request, settings: SettingsDep) -> None:
+async def require_read(request: Request, settings: SettingsDep) -> None:
     _check(request, bool(settings.read_token or settings.admin_token), (settings.read_token, settings.admin_token))
 
 
-def require_admin(request: Request, settings: SettingsDep) -> None:
+async def require_admin(request: Request, settings: SettingsDep) -> None:
     _check(request, not settings.open_access, (settings.admin_token,))
 
 

@@ -79,3 +79,31 @@ def test_an_unexpected_error_is_logged_and_answered_503_not_500(tmp_path, caplog
     assert "retry-after" in response.headers
     assert "a bug" not in response.text
     assert any(r.exc_info and isinstance(r.exc_info[1], KeyError) for r in caplog.records)
+
+
+def test_waiting_ingests_never_starve_health_and_reads(start_collector, tmp_path):
+    # More waiting ingests than the default worker pool (40 threads) but within the pending-write limit.
+    pending = 48
+    collector = start_collector(tmp_path, mode="thread", TOKENLEDGER_MAX_PENDING_WRITES=str(pending))
+    store = collector.app.state.store
+    gate = collector.app.state.write_gate
+    answers: dict[int, int] = {}
+
+    def send(i: int) -> None:
+        response = httpx.post(collector.url + "/v1/traces", content=_body(f"{i + 1:016x}"), headers=JSON, timeout=60)
+        answers[i] = response.status_code
+
+    with store._write_lock:  # a slow writer: every ingest waits for it
+        workers = [threading.Thread(target=send, args=(i,)) for i in range(pending)]
+        for worker in workers:
+            worker.start()
+        _wait_until(lambda: gate._in_flight == pending)
+        assert httpx.get(collector.url + "/healthz", timeout=10).status_code == 200
+        spend = httpx.get(collector.url + "/api/v1/spend", timeout=10)
+        assert spend.status_code == 200 and spend.json()["rows"] == []
+        extra = httpx.post(collector.url + "/v1/traces", content=_body("ff" * 8), headers=JSON, timeout=10)
+        assert extra.status_code == 429 and "retry-after" in extra.headers
+    for worker in workers:
+        worker.join(timeout=60)
+    assert answers == {i: 200 for i in range(pending)}
+    assert httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["total"] == pending

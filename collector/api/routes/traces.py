@@ -20,6 +20,8 @@ log = logging.getLogger("collector.traces")
 router = APIRouter(tags=["ingest"])
 
 _GRPC_CODES = {400: 3, 401: 16, 413: 8, 415: 3, 429: 8, 503: 14}
+INGEST_THREADS = 4
+"""Worker threads ingest may use at once (one writer at a time anyway); the rest wait without a thread."""
 
 
 class WriteGate:
@@ -73,15 +75,17 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
     except otlp.UnsupportedMediaType as exc:
         return _error(otlp.JSON, 415, str(exc))
     limit = settings.max_body_bytes
-    body = await _read_body(request, limit)
-    if body is None:
-        return _error(kind, 413, f"body is over {limit} bytes")
     gate: WriteGate = request.app.state.write_gate
-    if not gate.enter():
+    if not gate.enter():  # before reading the body: a busy collector does not buffer 64 MiB to say 429
         return _error(kind, 429, "collector is busy, retry later", settings.retry_after_s)
-    encoding = request.headers.get("content-encoding")
     try:
-        result = await anyio.to_thread.run_sync(_decode_and_ingest, body, encoding, kind, limit, store)
+        body = await _read_body(request, limit)
+        if body is None:
+            return _error(kind, 413, f"body is over {limit} bytes")
+        encoding = request.headers.get("content-encoding")
+        result = await anyio.to_thread.run_sync(
+            _decode_and_ingest, body, encoding, kind, limit, store, limiter=_ingest_limiter(request)
+        )
     except otlp.BadRequest as exc:
         return _error(kind, 400, str(exc))
     except otlp.TooLarge as exc:
@@ -95,6 +99,15 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
         gate.leave()
     payload = otlp.encode_response(kind, result.rejected, result.error_message)
     return Response(payload, 200, media_type=kind)
+
+
+def _ingest_limiter(request: Request) -> anyio.CapacityLimiter:
+    """Ingest's own thread budget, apart from anyio's default pool that reads and health use."""
+    state = request.app.state
+    limiter = getattr(state, "ingest_limiter", None)
+    if limiter is None:  # made on first use: a CapacityLimiter belongs to the running event loop
+        limiter = state.ingest_limiter = anyio.CapacityLimiter(INGEST_THREADS)
+    return limiter
 
 
 def _decode_and_ingest(body: bytes, encoding: str | None, kind: str, limit: int, store):
