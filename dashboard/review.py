@@ -18,6 +18,13 @@ RATE_LABELS = {
     "cache_read_usd_per_mtok": "Cache read, USD per million tokens (blank: input rate)",
     "cache_write_usd_per_mtok": "Cache write, USD per million tokens (blank: input rate)",
 }
+TIER_THRESHOLD = "long_context_above_input_tokens"
+TIER_FIELDS = tuple(f"long_context_{name}" for name in RATE_FIELDS)
+"""Form keys of the optional long-context tier (as the `/api/v1/rates` columns name them)."""
+TIER_LABELS = {
+    TIER_THRESHOLD: "Above input tokens (blank: no long-context tier)",
+    **{f"long_context_{name}": label.replace("input rate", "tier input rate") for name, label in RATE_LABELS.items()},
+}
 _QUEUE_SCHEMA = {
     "model": pl.String(),
     "provider": pl.String(),
@@ -84,6 +91,11 @@ def form_defaults(entry: Mapping[str, Any]) -> dict[str, str]:
     model's first sighting so the whole history gets priced."""
     suggested = entry.get("suggested") or {}
     out = {f: _rate_text(suggested.get(f)) for f in RATE_FIELDS}
+    # A suggestion's long-context tier comes along: without it a long call would be priced at the base rates.
+    tier = suggested.get("long_context") or {}
+    threshold = tier.get("above_input_tokens")
+    out[TIER_THRESHOLD] = "" if threshold is None else str(threshold)
+    out |= {f"long_context_{f}": _rate_text(tier.get(f)) for f in RATE_FIELDS}
     first = _instant(entry.get("first_seen"))
     out["effective_from"] = (first.date() if first else date.today()).isoformat()
     source = suggested.get("source") if isinstance(suggested, Mapping) else None
@@ -97,33 +109,58 @@ def _rate_text(value: Any) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def card_payload(model: str, fields: Mapping[str, str], provider: str | None = None) -> dict[str, str]:
+def card_payload(model: str, fields: Mapping[str, str], provider: str | None = None) -> dict[str, Any]:
     """The `POST /api/v1/rates` body from the form's text; raises ValueError naming the first bad field.
 
-    Rates go as decimal strings (never float). Blank cache rates default to the input rate.
+    Rates go as decimal strings (never float). Blank cache rates default to the input rate. A long-context
+    threshold adds the `long_context` tier (its blank cache rates default to the tier's input rate).
     """
-    body: dict[str, str] = {"model": model}
+    body: dict[str, Any] = {"model": model}
     if provider:
         body["provider"] = provider
-    for name in RATE_FIELDS:
-        text = (fields.get(name) or "").strip()
-        if not text and name.startswith("cache_"):
-            text = (fields.get("input_usd_per_mtok") or "").strip()
-        if not text:
-            raise ValueError(f"{RATE_LABELS[name].split(',')[0]} rate is required")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{RATE_LABELS[name].split(',')[0]} rate is not a number: {text!r}") from None
-        if not value.is_finite() or value < 0:
-            raise ValueError(f"{RATE_LABELS[name].split(',')[0]} rate must be a number >= 0, got {text!r}")
-        body[name] = format(value, "f")
+    body |= _rates(fields, "")
+    tier = _tier(fields)
+    if tier is not None:
+        body["long_context"] = tier
     try:
         body["effective_from"] = date.fromisoformat((fields.get("effective_from") or "").strip()).isoformat()
     except ValueError:
         raise ValueError(f"effective from must be a date (YYYY-MM-DD), got {fields.get('effective_from')!r}") from None
     body["note"] = (fields.get("note") or "").strip()
     return body
+
+
+def _rates(fields: Mapping[str, str], prefix: str) -> dict[str, str]:
+    out = {}
+    for name in RATE_FIELDS:
+        text = (fields.get(prefix + name) or "").strip()
+        if not text and name.startswith("cache_"):
+            text = (fields.get(prefix + "input_usd_per_mtok") or "").strip()
+        label = RATE_LABELS[name].split(",")[0]
+        if prefix:
+            label = "Long-context " + label.lower()
+        if not text:
+            raise ValueError(f"{label} rate is required")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{label} rate is not a number: {text!r}") from None
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"{label} rate must be a number >= 0, got {text!r}")
+        out[name] = format(value, "f")
+    return out
+
+
+def _tier(fields: Mapping[str, str]) -> dict[str, Any] | None:
+    """The `long_context` table, or None when the threshold and the tier's rates are all blank."""
+    threshold = (fields.get(TIER_THRESHOLD) or "").strip()
+    if not threshold:
+        if any((fields.get(f) or "").strip() for f in TIER_FIELDS):
+            raise ValueError("Long-context rates need a threshold (above how many input tokens they apply)")
+        return None
+    if not threshold.isascii() or not threshold.isdigit():
+        raise ValueError(f"Long-context threshold must be a whole number of input tokens >= 0, got {threshold!r}")
+    return {"above_input_tokens": int(threshold), **_rates(fields, "long_context_")}
 
 
 def applied_text(model: str, effective_from: str, result: Mapping[str, Any]) -> str:

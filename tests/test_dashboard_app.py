@@ -6,11 +6,13 @@ same `rates` engine and shipped cards the collector seeds itself with, at each s
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -353,6 +355,57 @@ def test_a_tiny_estimate_never_reads_as_zero(start_collector, send_spans, tmp_pa
     at.switch_page("views/review.py").run()
     assert not at.exception
     assert list(at.dataframe[0].value["estimated_cost_usd"]) == ["<$0.0001"]
+
+
+GEMINI = [  # genai-prices prices gemini-2.5-pro higher above 200k input tokens; we ship no card for it
+    SeedCall("worker", "production", "analysis", "gemini-2.5-pro", "gcp.gemini", 250_000, 2_000, _at(14), 9000),
+    SeedCall("worker", "production", "analysis", "gemini-2.5-pro", "gcp.gemini", 20_000, 500, _at(16), 3000),
+]
+
+
+def _priced_with(card: rates.RateCard, calls: list[SeedCall]) -> Decimal:
+    book = rates.RateBook([card])
+    return sum(
+        (rates.price_call(book, c.model, c.input_tokens, c.output_tokens, at=c.start).cost_usd for c in calls),
+        Decimal(0),
+    )
+
+
+def test_review_applies_the_suggested_long_context_tier(start_collector, send_spans, tmp_path, monkeypatch):
+    handle = start_collector(tmp_path, mode="thread")
+    feed(handle.url, send_spans, GEMINI)
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    suggested = rates.suggest_card("gemini-2.5-pro", provider="gcp.gemini")
+    assert suggested is not None and suggested.long_context is not None
+    tier = suggested.long_context
+    with_tier = _priced_with(suggested, GEMINI)
+    flat = _priced_with(dataclasses.replace(suggested, long_context=None), GEMINI)
+    assert with_tier > flat  # the first call is above the threshold: the tier matters
+
+    at = open_app("review")
+    key = "card_gemini-2.5-pro_"
+    assert at.text_input(key=key + review.TIER_THRESHOLD).value == str(tier.above_input_tokens)
+    for name in review.RATE_FIELDS:
+        assert Decimal(at.text_input(key=f"{key}long_context_{name}").value) == getattr(tier.rates, name), name
+    button(at, "Preview repricing").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    preview = at.table[-1].value.to_dict("records")[0]
+    assert preview["Rows repriced"] == "2"
+    assert preview["With this card (priced)"] == format_usd(with_tier)
+
+    button(at, "Apply card").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("gemini-2.5-pro now has a rate card" in s.value for s in at.success)
+    audit = at.dataframe[-1].value.to_dict("records")
+    assert [(a["model"], a["rows"], a["new_cost_usd"]) for a in audit] == [("gemini-2.5-pro", 2, with_tier)]
+    # the stored card has the tier
+    cards = httpx.get(f"{handle.url}/api/v1/rates").raise_for_status().json()["cards"]
+    card = next(c for c in cards if c["model"] == "gemini-2.5-pro")
+    assert card["long_context_above_input_tokens"] == tier.above_input_tokens
+    for name in review.RATE_FIELDS:
+        assert Decimal(str(card[f"long_context_{name}"])) == getattr(tier.rates, name), name
 
 
 def test_review_against_an_open_collector_needs_no_token(start_collector, send_spans, tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+import rates
 from dashboard import filters, latency, money, policy, review, spend
 from dashboard.money import MONEY
 
@@ -322,6 +323,85 @@ def test_preview_frame():
     r = p.row(0, named=True)
     assert r == {"rows": 3, "old_cost_usd": D("0.0045"), "new_cost_usd": D("0.00105"), "delta_usd": D("-0.00345")}
     assert review.preview_frame({"rows": 1, "old_cost_usd": "1", "new_cost_usd": "3"}).item(0, "delta_usd") == D(2)
+
+
+TIERED = {
+    "model": "gemini-2.5-pro",
+    "provider": "gcp.gemini",
+    "calls": 2,
+    "estimated_cost_usd": "0.3",
+    "first_seen": "2026-10-14T12:00:00Z",
+    "last_seen": "2026-10-16T12:00:00Z",
+    "suggested": {
+        "effective_from": "2023-01-01T00:00:00+00:00",
+        "input_usd_per_mtok": "1.25",
+        "output_usd_per_mtok": "10",
+        "cache_read_usd_per_mtok": "0.125",
+        "cache_write_usd_per_mtok": "1.25",
+        "long_context": {
+            "above_input_tokens": 200000,
+            "input_usd_per_mtok": "2.5",
+            "output_usd_per_mtok": "15",
+            "cache_read_usd_per_mtok": "0.25",
+            "cache_write_usd_per_mtok": "2.5",
+        },
+        "source": "genai-prices 0.2.3 snapshot",
+    },
+}
+
+
+def test_form_defaults_carry_the_suggested_long_context_tier():
+    d = review.form_defaults(TIERED)
+    assert d[review.TIER_THRESHOLD] == "200000"
+    assert [d[f] for f in review.TIER_FIELDS] == ["2.5", "15", "0.25", "2.5"]
+    flat = review.form_defaults(QUEUE[1])  # a suggestion without a tier, and no suggestion at all: blank
+    assert all(flat[f] == "" for f in (review.TIER_THRESHOLD, *review.TIER_FIELDS))
+    assert all(review.form_defaults(QUEUE[0])[f] == "" for f in (review.TIER_THRESHOLD, *review.TIER_FIELDS))
+
+
+def test_card_payload_sends_the_long_context_tier():
+    body = review.card_payload("gemini-2.5-pro", review.form_defaults(TIERED), provider="gcp.gemini")
+    assert body["long_context"] == {
+        "above_input_tokens": 200000,
+        "input_usd_per_mtok": "2.5",
+        "output_usd_per_mtok": "15",
+        "cache_read_usd_per_mtok": "0.25",
+        "cache_write_usd_per_mtok": "2.5",
+    }
+    assert body["input_usd_per_mtok"] == "1.25" and body["effective_from"] == "2026-10-14"
+    # the collector accepts the body as a card with the tier
+    card = rates.card_from_mapping({**body, "source": "test"})
+    assert card.long_context is not None and card.long_context.above_input_tokens == 200000
+    assert card.long_context.rates.output_usd_per_mtok == D(15)
+
+
+def test_card_payload_long_context_tier_is_optional_and_validated():
+    base = {"input_usd_per_mtok": "1", "output_usd_per_mtok": "2", "effective_from": "2026-11-01"}
+    assert "long_context" not in review.card_payload("m", base)
+    assert "long_context" not in review.card_payload("m", base | {review.TIER_THRESHOLD: " "})
+    tier = {
+        review.TIER_THRESHOLD: "128000",
+        "long_context_input_usd_per_mtok": "2",
+        "long_context_output_usd_per_mtok": "4",
+    }
+    lc = review.card_payload("m", base | tier)["long_context"]
+    # blank tier cache rates default to the tier's input rate, as the base card's do
+    assert lc == {
+        "above_input_tokens": 128000,
+        "input_usd_per_mtok": "2",
+        "output_usd_per_mtok": "4",
+        "cache_read_usd_per_mtok": "2",
+        "cache_write_usd_per_mtok": "2",
+    }
+    for bad in ("abc", "-1", "1.5", "1e5"):
+        with pytest.raises(ValueError, match="threshold"):
+            review.card_payload("m", base | tier | {review.TIER_THRESHOLD: bad})
+    with pytest.raises(ValueError, match="threshold"):  # rates without a threshold are not silently dropped
+        review.card_payload("m", base | tier | {review.TIER_THRESHOLD: ""})
+    with pytest.raises(ValueError, match="Long-context output rate is required"):
+        review.card_payload("m", base | tier | {"long_context_output_usd_per_mtok": ""})
+    with pytest.raises(ValueError, match="Long-context input rate must be a number >= 0"):
+        review.card_payload("m", base | tier | {"long_context_input_usd_per_mtok": "-2"})
 
 
 # -- policy ----------------------------------------------------------------------------------------------------

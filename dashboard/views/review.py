@@ -101,6 +101,18 @@ with st.form(f"card_form_{model}"):
         help="Rows of this model from this date on are repriced. Defaults to the model's first call.",
     )
     fields["effective_from"] = effective.isoformat() if effective else ""
+    with st.expander("Long-context tier (optional)", expanded=bool(defaults[review.TIER_THRESHOLD])):
+        st.caption("Other rates for calls above a number of input tokens, as some providers charge.")
+        fields[review.TIER_THRESHOLD] = st.text_input(
+            review.TIER_LABELS[review.TIER_THRESHOLD],
+            value=defaults[review.TIER_THRESHOLD],
+            key=f"card_{model}_{review.TIER_THRESHOLD}",
+        )
+        tier_cols = st.columns(2)
+        for i, name in enumerate(review.TIER_FIELDS):
+            fields[name] = tier_cols[i % 2].text_input(
+                review.TIER_LABELS[name], value=defaults[name], key=f"card_{model}_{name}"
+            )
     fields["note"] = st.text_input("Note", value=defaults["note"], key=f"card_{model}_note")
     b1, b2 = st.columns([1, 1])
     do_preview = b1.form_submit_button("Preview repricing", icon=":material/preview:")
