@@ -186,7 +186,7 @@ def _response_id(attrs: Mapping[str, Any]) -> str | None:
     if attrs.get("output.mime_type") == "application/json" and isinstance(output, str) and output.startswith("{"):
         try:
             parsed = json.loads(output)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: no id
             return None
         if isinstance(parsed, dict):
             return _text(parsed.get("id"))

@@ -95,6 +95,8 @@ def decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("an OTLP JSON body must be an object")
     try:
@@ -102,6 +104,8 @@ def decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
         json_format.ParseDict(data, request, ignore_unknown_fields=True)
     except (json_format.ParseError, TypeError, AttributeError, ValueError) as exc:
         raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {exc}") from None
+    except RecursionError:
+        raise BadRequest("not an OTLP JSON ExportTraceServiceRequest: nested too deeply") from None
     return request
 
 

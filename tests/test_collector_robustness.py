@@ -86,3 +86,26 @@ def test_an_unexpected_error_on_one_span_rejects_only_that_span(collector, monke
     assert "00000000000000c2" in partial["errorMessage"]
     assert "a bug in mapping" not in partial["errorMessage"]  # internals stay in the log
     assert sorted(r["span_id"] for r in rows_of(collector, trace_id)) == ["00000000000000c1", "00000000000000c3"]
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000, b'{"a":' * 200_000])
+def test_deeply_nested_json_body_is_400(collector, body):
+    response = post(collector, body)
+    assert response.status_code == 400
+    assert "JSON" in response.json()["message"]
+
+
+def test_deeply_nested_output_value_only_loses_the_response_id(collector):
+    trace_id = "6" * 32
+    attrs = {
+        "openinference.span.kind": "LLM",
+        "llm.model_name": "claude-haiku-4-5",
+        "llm.token_count.prompt": 1000,
+        "llm.token_count.completion": 100,
+        "output.mime_type": "application/json",
+        "output.value": '{"id": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    }
+    response = post(collector, otlp_json_request([otlp_json_span("00000000000000d1", attrs, trace_id=trace_id)]))
+    assert response.status_code == 200 and response.json() == {}
+    (row,) = rows_of(collector, trace_id)
+    assert row["response_id"] is None and row["cost_usd"] == "0.0015"
