@@ -103,6 +103,35 @@ def form_defaults(entry: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def suggestion_caption(entry: Mapping[str, Any]) -> str | None:
+    """Where the suggested card comes from and since when its price holds; None without a suggestion.
+
+    The suggestion is the price in force now, while the form applies it from the model's first call: when that
+    price started after the first call, say so, since earlier calls may have been billed at another price.
+    """
+    suggested = entry.get("suggested")
+    if not suggested:
+        return None
+    since = _instant(suggested.get("effective_from"))
+    text = f"Prefilled from the suggestion ({suggested.get('source') or 'genai-prices'}), the price "
+    text += f"in force since {since.date().isoformat()}." if since else "in force now."
+    first = _instant(entry.get("first_seen"))
+    if since and first and since > first:
+        text += (
+            f" It took effect after this model's first call ({first.date().isoformat()}): calls before "
+            f"{since.date().isoformat()} may have been billed at another price."
+        )
+    return text + " Check it against the provider's price page."
+
+
+def scope_text(model: str) -> str:
+    """What Apply changes: every stored call of the model from the chosen date on."""
+    return (
+        f"The card applies from the chosen date to every stored call of {model} made on or after it (until a "
+        "newer card), and to new calls; calls before that date keep their current cost."
+    )
+
+
 def _rate_text(value: Any) -> str:
     if value is None:
         return ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -406,6 +406,27 @@ def test_review_applies_the_suggested_long_context_tier(start_collector, send_sp
     assert card["long_context_above_input_tokens"] == tier.above_input_tokens
     for name in review.RATE_FIELDS:
         assert Decimal(str(card[f"long_context_{name}"])) == getattr(tier.rates, name), name
+
+
+def test_review_shows_where_the_suggestion_comes_from_and_a_price_change_since_first_seen(
+    start_collector, send_spans, tmp_path, monkeypatch
+):
+    # genai-prices has two prices for this model; the one in force now started after our first call of it
+    model, provider = "deepseek/deepseek-v4-flash", "avian"
+    suggested = rates.suggest_card(model, provider=provider)
+    assert suggested is not None and len(rates.snapshot_cards(model, provider)) > 1
+    first = suggested.effective_from + timedelta(days=-3, hours=12)
+    handle = start_collector(tmp_path, mode="thread")
+    feed(handle.url, send_spans, [SeedCall("worker", "production", "agents", model, provider, 5_000, 100, first, 900)])
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app("review")
+    captions = [c.value for c in at.caption]
+    since = suggested.effective_from.date().isoformat()
+    assert any("genai-prices" in c and f"in force since {since}" in c for c in captions), captions
+    assert any(f"after this model's first call ({first.date().isoformat()})" in c for c in captions), captions
+    assert any(f"every stored call of {model}" in c for c in captions), captions
 
 
 def test_review_against_an_open_collector_needs_no_token(start_collector, send_spans, tmp_path, monkeypatch):

@@ -404,6 +404,18 @@ def test_card_payload_long_context_tier_is_optional_and_validated():
         review.card_payload("m", base | tier | {"long_context_input_usd_per_mtok": "-2"})
 
 
+def test_suggestion_caption_names_source_and_date_and_warns_of_a_change_inside_the_window():
+    text = review.suggestion_caption(TIERED)
+    assert "genai-prices 0.2.3 snapshot" in text and "in force since 2023-01-01" in text
+    assert "another price" not in text  # the price has not changed since the model's first call
+    changed = TIERED | {"suggested": TIERED["suggested"] | {"effective_from": "2026-10-15T00:00:00+00:00"}}
+    text = review.suggestion_caption(changed)
+    assert "in force since 2026-10-15" in text
+    assert "after this model's first call (2026-10-14)" in text and "another price" in text
+    assert review.suggestion_caption(QUEUE[0]) is None  # no suggestion
+    assert "every stored call of gemini-2.5-pro" in review.scope_text("gemini-2.5-pro")
+
+
 # -- policy ----------------------------------------------------------------------------------------------------
 
 

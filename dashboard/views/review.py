@@ -82,10 +82,10 @@ models = queue.get_column("model").to_list()
 model = st.selectbox("Model", models, key="review_model")
 entry = next(m for m in raw if m.get("model") == model)
 defaults = review.form_defaults(entry)
-if entry.get("suggested"):
-    st.caption("Prefilled from the genai-prices suggestion; check it against the provider's price page.")
-else:
-    st.caption("No suggestion is known for this model: enter the provider's published rates.")
+st.caption(
+    review.suggestion_caption(entry) or "No suggestion is known for this model: enter the provider's published rates."
+)
+st.caption(review.scope_text(model))
 
 with st.form(f"card_form_{model}"):
     cols = st.columns(2)
