@@ -16,7 +16,7 @@ from typing import Any
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from .store import fits_money, money
+from .store import money
 
 GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
 """`gen_ai.operation.name` values that are one provider call."""
@@ -48,6 +48,11 @@ REASONING_KEYS = (
 COST_KEYS = ("tokenledger.cost_usd", "gen_ai.usage.cost", "operation.cost", "llm.cost.total")
 STREAM_KEYS = ("tokenledger.streaming", "gen_ai.request.stream", "llm.is_streaming", "gen_ai.request.is_stream")
 TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS
+
+MAX_TOKENS = 10**12
+"""The largest token count one call may report (far above any context window); more rejects the span."""
+MAX_REPORTED_COST_USD = Decimal(10**12)
+"""A reported cost this large or larger is ignored: no call costs a trillion dollars, and sums must not overflow."""
 
 _PROVIDER_ALIASES = {"xai": "x_ai", "x-ai": "x_ai", "grok": "x_ai", "claude": "anthropic"}
 _HOSTS = (
@@ -111,6 +116,8 @@ def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
         raise InvalidSpan(f"{key} must be an integer token count, got {type(found).__name__}")
     if found < 0:
         raise InvalidSpan(f"{key} must be >= 0, got {found}")
+    if found > MAX_TOKENS:
+        raise InvalidSpan(f"{key} must be at most {MAX_TOKENS}, got {found}")
     return found
 
 
@@ -143,7 +150,7 @@ def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
 def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]:
     """The cost a client reported (rounded to the stored precision), and the attribute it came from.
 
-    An unusable figure (not a number, negative, or too large for DECIMAL(38, 12)) is ignored: never a wrong number.
+    An unusable figure (not a number, negative, `MAX_REPORTED_COST_USD` or more) is ignored: never a wrong number.
     """
     for key in COST_KEYS:
         found = attrs.get(key)
@@ -160,7 +167,7 @@ def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]
                 continue
         except InvalidOperation:
             continue
-        if cost.is_finite() and cost >= 0 and fits_money(cost):
+        if cost.is_finite() and 0 <= cost < MAX_REPORTED_COST_USD:
             return money(cost), key
     return None, None
 

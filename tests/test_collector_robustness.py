@@ -40,9 +40,10 @@ def rows_of(collector, trace_id: str) -> list[dict]:
 @pytest.mark.parametrize(
     "trace_id, cost_attrs, stored_as",
     [
-        ("1" * 32, {"tokenledger.cost_usd": "1e20"}, "100000000000000000000"),
-        ("2" * 32, {"operation.cost": 3e16}, "30000000000000000"),
+        ("1" * 32, {"tokenledger.cost_usd": "1e20"}, None),
+        ("2" * 32, {"operation.cost": 3e16}, None),
         ("3" * 32, {"gen_ai.usage.cost": "123456789012345678901234567"}, None),  # 27 digits: DECIMAL(38,12) can't
+        ("8" * 32, {"gen_ai.usage.cost": "999999999999.5"}, "999999999999.5"),  # below the 1e12 USD bound
     ],
 )
 def test_an_oversized_reported_cost_never_fails_the_batch(collector, trace_id, cost_attrs, stored_as):
@@ -52,9 +53,11 @@ def test_an_oversized_reported_cost_never_fails_the_batch(collector, trace_id, c
     assert response.status_code == 200, response.text
     stored = {r["span_id"]: r for r in rows_of(collector, trace_id)}
     assert "00000000000000b1" in stored
-    # The span itself is a fine call: it lands; a figure the store cannot hold is dropped (never a wrong number).
+    # The span itself is a fine call: it lands; an absurd reported figure is dropped (never a wrong number), so that
+    # sums of reported costs cannot overflow either.
     assert stored["00000000000000b2"]["reported_cost_usd"] == stored_as
     assert stored["00000000000000b2"]["cost_usd"] == "0.0015"
+    assert httpx.get(collector.url + "/api/v1/spend", params={"group_by": "model"}).status_code == 200
 
 
 def test_a_reported_cost_with_many_decimals_is_rounded_to_the_stored_precision(collector):
@@ -109,3 +112,46 @@ def test_deeply_nested_output_value_only_loses_the_response_id(collector):
     assert response.status_code == 200 and response.json() == {}
     (row,) = rows_of(collector, trace_id)
     assert row["response_id"] is None and row["cost_usd"] == "0.0015"
+
+
+def test_unrealistic_token_counts_reject_the_span_and_spend_still_reads(collector):
+    trace_id = "7" * 32
+    huge = {**HAIKU, "gen_ai.usage.input_tokens": 5 * 10**18}
+    over = {**HAIKU, "gen_ai.usage.output_tokens": 10**12 + 1}
+    spans = [
+        otlp_json_span("00000000000000e1", huge, trace_id=trace_id),
+        otlp_json_span("00000000000000e2", huge, trace_id=trace_id),
+        otlp_json_span("00000000000000e3", over, trace_id=trace_id),
+        otlp_json_span("00000000000000e4", {**HAIKU, "gen_ai.usage.input_tokens": 10**12}, trace_id=trace_id),
+    ]
+    response = post(collector, otlp_json_request(spans))
+    assert response.status_code == 200
+    partial = response.json()["partialSuccess"]
+    assert partial["rejectedSpans"] == "3"
+    assert "gen_ai.usage.output_tokens must be at most 1000000000000" in partial["errorMessage"]
+    assert [r["span_id"] for r in rows_of(collector, trace_id)] == ["00000000000000e4"]
+    assert httpx.get(collector.url + "/api/v1/spend").status_code == 200
+
+
+def test_token_sums_past_int64_read_as_null_not_an_error(tmp_path):
+    from collector.store import CallFilter, Store
+
+    store = Store.open(tmp_path / "sums.duckdb")
+    try:
+        # Rows stored before the per-call limit existed: their sum does not fit BIGINT.
+        store._con.execute(
+            """
+            INSERT INTO calls (trace_id, span_id, start_time, end_time, duration_ms, model, input_tokens, output_tokens,
+                cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, pricing_unknown, status, streaming,
+                attribution_score, ingested_at)
+            SELECT 't', 's' || i, TIMESTAMPTZ '2025-11-26 00:00:00+00', TIMESTAMPTZ '2025-11-26 00:00:01+00', 1000,
+                'm', 5000000000000000000, 1, 0, 0, 0, 1, true, 'ok', false, 0, now()
+            FROM range(2) r(i)
+            """
+        )
+        (row,) = store.spend(["model"], CallFilter()).to_pylist()
+        assert row["input_tokens"] is None and row["output_tokens"] == 2 and row["calls"] == 2
+        (queued,) = store.review(CallFilter()).to_pylist()
+        assert queued["input_tokens"] is None and queued["output_tokens"] == 2
+    finally:
+        store.close()

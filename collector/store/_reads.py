@@ -1,4 +1,8 @@
-"""The read API's queries. Group keys come from a fixed list; every value reaches SQL as a parameter."""
+"""The read API's queries. Group keys come from a fixed list; every value reaches SQL as a parameter.
+
+Token sums are HUGEINT in DuckDB; they are cast to BIGINT with TRY_CAST, so a total past int64 reads as null (not
+known) instead of failing every read that covers it.
+"""
 
 from __future__ import annotations
 
@@ -72,11 +76,11 @@ def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any
         f"""
         SELECT {select}
             count(*)::BIGINT AS calls,
-            coalesce(sum(input_tokens), 0)::BIGINT AS input_tokens,
-            coalesce(sum(output_tokens), 0)::BIGINT AS output_tokens,
-            coalesce(sum(cache_read_tokens), 0)::BIGINT AS cache_read_tokens,
-            coalesce(sum(cache_write_tokens), 0)::BIGINT AS cache_write_tokens,
-            coalesce(sum(reasoning_tokens), 0)::BIGINT AS reasoning_tokens,
+            TRY_CAST(coalesce(sum(input_tokens), 0) AS BIGINT) AS input_tokens,
+            TRY_CAST(coalesce(sum(output_tokens), 0) AS BIGINT) AS output_tokens,
+            TRY_CAST(coalesce(sum(cache_read_tokens), 0) AS BIGINT) AS cache_read_tokens,
+            TRY_CAST(coalesce(sum(cache_write_tokens), 0) AS BIGINT) AS cache_write_tokens,
+            TRY_CAST(coalesce(sum(reasoning_tokens), 0) AS BIGINT) AS reasoning_tokens,
             coalesce(sum(cost_usd), 0)::{MONEY} AS cost_usd,
             coalesce(sum(cost_usd) FILTER (WHERE NOT pricing_unknown), 0)::{MONEY} AS priced_cost_usd,
             count(*) FILTER (WHERE pricing_unknown)::BIGINT AS unpriced_calls,
@@ -131,10 +135,10 @@ def review_sql(where: CallFilter) -> tuple[str, list[Any]]:
         f"""
         SELECT model, provider,
             count(*)::BIGINT AS calls,
-            sum(input_tokens)::BIGINT AS input_tokens,
-            sum(output_tokens)::BIGINT AS output_tokens,
-            sum(cache_read_tokens)::BIGINT AS cache_read_tokens,
-            sum(cache_write_tokens)::BIGINT AS cache_write_tokens,
+            TRY_CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
+            TRY_CAST(sum(output_tokens) AS BIGINT) AS output_tokens,
+            TRY_CAST(sum(cache_read_tokens) AS BIGINT) AS cache_read_tokens,
+            TRY_CAST(sum(cache_write_tokens) AS BIGINT) AS cache_write_tokens,
             sum(cost_usd)::{MONEY} AS estimated_cost_usd,
             min(start_time) AS first_seen,
             max(start_time) AS last_seen
