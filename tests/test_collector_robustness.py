@@ -155,3 +155,13 @@ def test_token_sums_past_int64_read_as_null_not_an_error(tmp_path):
         assert queued["input_tokens"] is None and queued["output_tokens"] == 2
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"end": "9999-12-31"}, {"start": "9999-12-31T23:59:59-05:00"}, {"end": "0001-01-01T00:00:00+05:00"}],
+)
+def test_dates_at_the_calendar_edge_are_400(collector, params):
+    response = httpx.get(collector.url + "/api/v1/spend", params=params)
+    assert response.status_code == 400
+    assert next(iter(params)) in response.json()["detail"]

@@ -27,9 +27,11 @@ def _instant(name: str, text: str | None, *, end: bool) -> datetime | None:
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
         moment = datetime.fromisoformat(text)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
         raise bad(f"{name} is not an ISO date or datetime: {text!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # the day after 9999-12-31, or an offset that moves past year 1 or 9999
+        raise bad(f"{name} is outside the supported dates (years 1 to 9999 UTC): {text!r}") from None
 
 
 def _text(value: str | None) -> str | None:
