@@ -18,6 +18,12 @@ _CARD_KEYS = {"model", "provider", "aliases", "effective_from", "source", "note"
 _REQUIRED = ("model", "effective_from", "source", "input_usd_per_mtok", "output_usd_per_mtok")
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
 _DATED_SUFFIX = re.compile(r"^(?P<stem>.+?)[-@]\d{8}$")
+MAX_USD_PER_MTOK = Decimal(1_000_000)
+"""The highest price a card may give (1 USD a token): with at most 10**12 tokens a call, every cost fits the store."""
+PRICE_DECIMALS = 12
+"""Prices are stored as DECIMAL(38, 12): more decimals are an error, not silently rounded."""
+MAX_THRESHOLD_TOKENS = 2**63 - 1
+"""`long_context.above_input_tokens` is stored as BIGINT."""
 
 
 class CardFileError(ValueError):
@@ -52,6 +58,10 @@ def _price(path: str, model: str, key: str, value: Any) -> Decimal:
         raise CardFileError(path, model, f"{key} must be finite, got {value!r}")
     if price < 0:
         raise CardFileError(path, model, f"negative price {key} = {value}")
+    if price > MAX_USD_PER_MTOK:
+        raise CardFileError(path, model, f"{key} must be at most {MAX_USD_PER_MTOK} USD per Mtok, got {value}")
+    if price != price.quantize(Decimal(1).scaleb(-PRICE_DECIMALS)):
+        raise CardFileError(path, model, f"{key} has more than {PRICE_DECIMALS} decimals: {value}")
     return price
 
 
@@ -97,6 +107,9 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
     source = raw["source"]
     if not isinstance(source, str) or not source.strip():
         raise CardFileError(path, model, "source must be a non-empty string")
+    provider = raw.get("provider")
+    if provider is not None and (not isinstance(provider, str) or not provider.strip()):
+        raise CardFileError(path, model, f"provider must be a non-empty string when given, got {provider!r}")
     rates = _rates(path, model, raw)
     tier = None
     if "long_context" in raw:
@@ -109,13 +122,15 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
         threshold = table.get("above_input_tokens")
         if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
             raise CardFileError(path, model, "long_context.above_input_tokens must be a non-negative integer")
+        if threshold > MAX_THRESHOLD_TOKENS:
+            raise CardFileError(path, model, f"long_context.above_input_tokens must be at most {MAX_THRESHOLD_TOKENS}")
         tier = LongContextTier(threshold, _rates(path, model, table, fallback=rates))
     return RateCard(
         model=model,
         rates=rates,
         effective_from=to_utc(effective),
         source=source.strip(),
-        provider=raw.get("provider"),
+        provider=provider.strip() if provider is not None else None,
         aliases=tuple(a.strip() for a in aliases),
         long_context=tier,
         note=str(raw.get("note", "")),
