@@ -22,8 +22,13 @@ TIER_THRESHOLD = "long_context_above_input_tokens"
 TIER_FIELDS = tuple(f"long_context_{name}" for name in RATE_FIELDS)
 """Form keys of the optional long-context tier (as the `/api/v1/rates` columns name them)."""
 TIER_LABELS = {
-    TIER_THRESHOLD: "Above input tokens (blank: no long-context tier)",
-    **{f"long_context_{name}": label.replace("input rate", "tier input rate") for name, label in RATE_LABELS.items()},
+    TIER_THRESHOLD: "Long-context threshold: above this many input tokens (blank: no tier)",
+    # No label contains another (screen readers and browser tests find a field by its label's text).
+    **{
+        f"long_context_{name}": f"Long-context {label.split(',')[0].lower()} rate, USD per Mtok"
+        + (" (blank: tier input rate)" if name.startswith("cache_") else "")
+        for name, label in RATE_LABELS.items()
+    },
 }
 _QUEUE_SCHEMA = {
     "model": pl.String(),

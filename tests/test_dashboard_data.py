@@ -404,6 +404,13 @@ def test_card_payload_long_context_tier_is_optional_and_validated():
         review.card_payload("m", base | tier | {"long_context_input_usd_per_mtok": "-2"})
 
 
+def test_every_card_form_field_has_its_own_label():
+    labels = [review.RATE_LABELS[f] for f in review.RATE_FIELDS] + [review.TIER_LABELS[f] for f in review.TIER_LABELS]
+    assert len(labels) == len(set(labels)) == 9
+    for a in labels:  # and none is part of another: a field is found by its label's text
+        assert not [b for b in labels if b != a and a.lower() in b.lower()], a
+
+
 def test_suggestion_caption_names_source_and_date_and_warns_of_a_change_inside_the_window():
     text = review.suggestion_caption(TIERED)
     assert "genai-prices 0.2.3 snapshot" in text and "in force since 2023-01-01" in text
