@@ -10,7 +10,10 @@ from .mapping import InvalidSpan
 
 
 def price_row(book: RateBook, row: dict[str, Any]) -> dict[str, Any]:
-    """Fill `cost_usd`, `pricing_unknown` and `card_id` in `row` (a model with no card gets the default estimate)."""
+    """Fill `cost_usd`, `pricing_unknown` and `card_id` in `row`.
+
+    A model with no card gets the default estimate, `pricing_unknown` true and no `card_id`.
+    """
     try:
         price = price_call(
             book,
@@ -25,5 +28,6 @@ def price_row(book: RateBook, row: dict[str, Any]) -> dict[str, Any]:
         raise InvalidSpan(str(exc)) from None
     row["cost_usd"] = price.cost_usd
     row["pricing_unknown"] = price.pricing_unknown
-    row["card_id"] = price.card_id
+    # An estimate is priced at the default model's card but is not that card's figure: it names no card.
+    row["card_id"] = None if price.pricing_unknown else price.card_id
     return row

@@ -110,6 +110,12 @@ def m003_repricings(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m004_estimates_name_no_card(con: duckdb.DuckDBPyConnection) -> None:
+    # Estimated rows used to carry the default model's card_id, mixing estimates into that card's figures.
+    con.execute("UPDATE calls SET card_id = NULL WHERE pricing_unknown")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
