@@ -11,6 +11,8 @@ import duckdb
 from rates import CardFileError, LongContextTier, RateBook, RateCard, Rates, load_cards
 from rates.types import PRICE_FIELDS, decimal_text
 
+from . import _repricing
+
 log = logging.getLogger("collector.store")
 
 _COLUMNS = (
@@ -67,15 +69,29 @@ def insert_card(con: duckdb.DuckDBPyConnection, card: RateCard, origin: str) -> 
     con.execute(f"INSERT INTO rate_cards ({_COLUMNS}) VALUES ({marks})", values)
 
 
+SEED_NOTE = "seeded from rates/cards.toml"
+
+
 def seed_cards(con: duckdb.DuckDBPyConnection, shipped: Iterable[RateCard] | None = None) -> int:
-    """Add the shipped cards the table lacks. A shipped card that clashes with a stored one is skipped, logged."""
+    """Add the shipped cards the table lacks and reprice the stored calls they cover (audited, as the API does).
+
+    A shipped card for a (model, effective_from) already stored is not applied: the table is the source of truth
+    once an engineer has edited it. When the two differ, a warning says so. A clashing card is skipped, logged.
+    """
     stored = load_stored_cards(con)
-    have = {(c.model.lower(), c.effective_from) for c in stored}
-    added = 0
+    have = {(c.model.lower(), c.effective_from): c for c in stored}
+    seeded: list[RateCard] = []
     con.begin()
     try:
         for card in load_cards() if shipped is None else shipped:
-            if (card.model.lower(), card.effective_from) in have:
+            known = have.get((card.model.lower(), card.effective_from))
+            if known is not None:
+                if _content(known) != _content(card):
+                    log.warning(
+                        "shipped rate card %s differs from the stored card; keeping the stored one (the database is "
+                        "the source of truth once edited: add a new card through POST /api/v1/rates to change it)",
+                        card.card_id,
+                    )
                 continue
             try:
                 RateBook([*stored, card])
@@ -84,12 +100,23 @@ def seed_cards(con: duckdb.DuckDBPyConnection, shipped: Iterable[RateCard] | Non
                 continue
             insert_card(con, card, "seed")
             stored.append(card)
-            added += 1
+            have[(card.model.lower(), card.effective_from)] = card
+            seeded.append(card)
+        if seeded and con.execute("SELECT count(*) FROM calls").fetchone()[0]:
+            book = RateBook(stored)
+            for card in seeded:  # each over its own window in the final book
+                if _repricing.preview(con, book, card).rows:
+                    _repricing.apply(con, book, card, SEED_NOTE)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return added
+    return len(seeded)
+
+
+def _content(card: RateCard) -> dict:
+    """What a card prices with (its id, source and note aside)."""
+    return {k: v for k, v in card_json(card).items() if k not in ("source", "note")}
 
 
 def card_json(card: RateCard) -> dict:
