@@ -104,9 +104,9 @@ def seed_cards(con: duckdb.DuckDBPyConnection, shipped: Iterable[RateCard] | Non
             seeded.append(card)
         if seeded and con.execute("SELECT count(*) FROM calls").fetchone()[0]:
             book = RateBook(stored)
-            for card in seeded:  # each over its own window in the final book
-                if _repricing.preview(con, book, card).rows:
-                    _repricing.apply(con, book, card, SEED_NOTE)
+            for card in seeded:  # each over its own window in the final book, new aliases under every card
+                before = RateBook([c for c in stored if c is not card])
+                _repricing.apply_card(con, before, book, card, SEED_NOTE, audit_empty=False)
         con.commit()
     except BaseException:
         con.rollback()

@@ -143,21 +143,23 @@ class Store:
 
         Raises `rates.CardFileError` when the card clashes with a stored one (same date, alias claimed twice).
         """
-        book = RateBook([*self._book.cards, card])
+        before = self._book
+        book = RateBook([*before.cards, card])
         if dry_run:
             cur = self._cursor()
             try:
-                return _repricing.preview(cur, book, card)
+                return _repricing.preview_card(cur, before, book, card)
             except (duckdb.IOException, duckdb.ConnectionException, duckdb.OutOfMemoryException) as exc:
                 raise StoreError(str(exc)) from exc
             finally:
                 cur.close()
         with self._write_lock:
-            book = RateBook([*self._book.cards, card])  # re-check against cards added meanwhile
+            before = self._book
+            book = RateBook([*before.cards, card])  # re-check against cards added meanwhile
 
             def work(con: duckdb.DuckDBPyConnection) -> _repricing.Repricing:
                 _cards.insert_card(con, card, "api")
-                return _repricing.apply(con, book, card, note)
+                return _repricing.apply_card(con, before, book, card, note, audit_empty=True)
 
             result = self._transaction(work)
             self._book = book

@@ -65,11 +65,15 @@ def cost_sql(card: RateCard) -> tuple[str, list[Any]]:
     return f"CAST({base} AS {MONEY})", params
 
 
-def _scope(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> tuple[str, list[Any]] | None:
-    """WHERE clause for the calls the card prices in `book` (which includes it), or None when there are none."""
+def _scope(
+    con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard, only: list[str] | None = None
+) -> tuple[str, list[Any]] | None:
+    """WHERE clause for the calls the card prices in `book` (which includes it), or None when there are none.
+
+    `only` limits it to those stored model names.
+    """
     target = book.canonical(card.model)
-    models = [m for (m,) in con.execute("SELECT DISTINCT model FROM calls WHERE model IS NOT NULL").fetchall()]
-    names = [m for m in models if book.canonical(m) == target]
+    names = _stored_names(con, book, target) if only is None else only
     if not names:
         return None
     later = [
@@ -83,9 +87,26 @@ def _scope(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> tu
     return clause, params
 
 
-def preview(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> Repricing:
+def _stored_names(con: duckdb.DuckDBPyConnection, book: RateBook, target: str | None) -> list[str]:
+    models = [m for (m,) in con.execute("SELECT DISTINCT model FROM calls WHERE model IS NOT NULL").fetchall()]
+    return [m for m in models if book.canonical(m) == target]
+
+
+def new_names(con: duckdb.DuckDBPyConnection, before: RateBook, book: RateBook, card: RateCard) -> list[str]:
+    """Stored model names that `card` brings to its model (new aliases, and their dated variants)."""
+    target = book.canonical(card.model)
+    return [m for m in _stored_names(con, book, target) if before.canonical(m) != target]
+
+
+def _other_cards(book: RateBook, card: RateCard) -> list[RateCard]:
+    """The model's other cards: a name's lookup reaches all of them once the new card makes it an alias."""
+    target = book.canonical(card.model)
+    return [c for c in book.cards if c.model.lower() == target and c.effective_from != card.effective_from]
+
+
+def preview(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard, only: list[str] | None = None) -> Repricing:
     """The repricing `card` would cause, given `book` (which already includes it)."""
-    scope = _scope(con, book, card)
+    scope = _scope(con, book, card, only)
     if scope is None:
         return Repricing(card, 0, 0, Decimal(0), Decimal(0))
     clause, params = scope
@@ -101,10 +122,12 @@ def preview(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard) -> R
     return Repricing(card, int(rows), int(unpriced), old, new)
 
 
-def apply(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard, note: str) -> Repricing:
+def apply(
+    con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard, note: str, only: list[str] | None = None
+) -> Repricing:
     """Reprice, store nothing else; write the audit row (the caller holds the transaction and stores the card)."""
-    result = preview(con, book, card)
-    scope = _scope(con, book, card)
+    result = preview(con, book, card, only)
+    scope = _scope(con, book, card, only)
     if scope is not None and result.rows:
         clause, params = scope
         cost, cost_params = cost_sql(card)
@@ -130,3 +153,39 @@ def apply(con: duckdb.DuckDBPyConnection, book: RateBook, card: RateCard, note: 
     )
     (audit_id,) = con.fetchone() or (None,)
     return Repricing(card, result.rows, result.unpriced_rows, result.old_cost_usd, result.new_cost_usd, int(audit_id))
+
+
+def _sum(card: RateCard, parts: list[Repricing], audit_id: int | None) -> Repricing:
+    return Repricing(
+        card,
+        sum(p.rows for p in parts),
+        sum(p.unpriced_rows for p in parts),
+        sum((p.old_cost_usd for p in parts), Decimal(0)),
+        sum((p.new_cost_usd for p in parts), Decimal(0)),
+        audit_id,
+    )
+
+
+def preview_card(con: duckdb.DuckDBPyConnection, before: RateBook, book: RateBook, card: RateCard) -> Repricing:
+    """Everything adding `card` to `before` (giving `book`) reprices: its own window, and the calls of the names it
+    brings to the model under the model's other cards."""
+    names = new_names(con, before, book, card)
+    parts = [preview(con, book, card)]
+    if names:
+        parts += [preview(con, book, c, names) for c in _other_cards(book, card)]
+    return _sum(card, parts, None)
+
+
+def apply_card(
+    con: duckdb.DuckDBPyConnection, before: RateBook, book: RateBook, card: RateCard, note: str, *, audit_empty: bool
+) -> Repricing:
+    """Apply what `preview_card` shows: one audit row for the card (none if it changed nothing and not
+    `audit_empty`), one per other card of the model that prices calls of the new names. The totals cover all;
+    the id is the card's own audit row."""
+    names = new_names(con, before, book, card)
+    own = preview(con, book, card)
+    parts = [apply(con, book, card, note) if own.rows or audit_empty else own]
+    for other in _other_cards(book, card) if names else ():
+        if preview(con, book, other, names).rows:
+            parts.append(apply(con, book, other, f"{note} (new aliases of {card.card_id}: {', '.join(names)})", names))
+    return _sum(card, parts, parts[0].id)
