@@ -34,7 +34,8 @@ DATA = [
     (
         {"service.name": "bff", "deployment.environment.name": "prod"},
         [
-            _call("a000000000000001", "claude-haiku-4-5", NOV1 + HOUR, layer="chat", duration_ms=100),
+            _call("a000000000000001", "claude-haiku-4-5", NOV1 + HOUR, layer="chat", duration_ms=100,
+                  **{"tokenledger.policy.requested_model": "claude-sonnet-4-5"}),
             _call(
                 "a000000000000002", "claude-haiku-4-5", NOV1 + 2 * HOUR, layer="chat", duration_ms=300,
                 **{"tokenledger.streaming": True, "tokenledger.ttft_ms": 50.0},
@@ -109,6 +110,17 @@ def test_spend_totals_and_filters(api):
     assert calls(environment="staging") == 1
     assert calls(provider="anthropic") == 4
     assert calls(layer="nope") == 0
+
+
+def test_spend_by_requested_model_shows_policy_substitutions(api):
+    rows = get(api, "/api/v1/spend", group_by="requested_model,model,layer").json()["rows"]
+    subs = [r for r in rows if r["requested_model"] is not None]
+    assert [(r["requested_model"], r["model"], r["layer"], r["calls"], r["cost_usd"]) for r in subs] == [
+        ("claude-sonnet-4-5", "claude-haiku-4-5", "chat", 1, "0.0015")
+    ]
+    assert sum(r["calls"] for r in rows) == 6
+    (only,) = get(api, "/api/v1/spend", group_by="model", requested_model="claude-sonnet-4-5").json()["rows"]
+    assert (only["model"], only["calls"]) == ("claude-haiku-4-5", 1)
 
 
 def test_spend_as_arrow_keeps_dates_and_decimals(api):

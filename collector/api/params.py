@@ -46,6 +46,7 @@ def call_filter(
     provider: str | None = None,
     service: str | None = None,
     environment: str | None = None,
+    requested_model: str | None = None,
 ) -> CallFilter:
     begin, finish = _instant("start", start, end=False), _instant("end", end, end=True)
     if begin is not None and finish is not None and finish < begin:
@@ -58,6 +59,7 @@ def call_filter(
         provider=_text(provider),
         service=_text(service),
         environment=_text(environment),
+        requested_model=_text(requested_model),
     )
 
 

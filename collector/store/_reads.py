@@ -20,12 +20,13 @@ GROUP_KEYS: dict[str, str] = {
     "provider": "provider",
     "service": "service",
     "environment": "environment",
+    "requested_model": "requested_model",
     "day": "CAST(start_time AS DATE)",
     "month": "CAST(date_trunc('month', start_time) AS DATE)",
 }
 """What `group_by` accepts, and the SQL of each key (never built from the request)."""
 
-_EQUALITY_FILTERS = ("layer", "model", "provider", "service", "environment")
+_EQUALITY_FILTERS = ("layer", "model", "provider", "service", "environment", "requested_model")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class CallFilter:
     provider: str | None = None
     service: str | None = None
     environment: str | None = None
+    requested_model: str | None = None
+    """The model the policy replaced (calls where RESTRICT_MODELS substituted it)."""
     pricing_unknown: bool | None = None
 
     def where(self) -> tuple[str, list[Any]]:
