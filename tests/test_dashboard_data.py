@@ -426,26 +426,24 @@ def test_suggestion_caption_names_source_and_date_and_warns_of_a_change_inside_t
 # -- policy ----------------------------------------------------------------------------------------------------
 
 
-def test_substitutions():
-    calls = pl.DataFrame(
+def test_substitutions_from_spend_grouped_by_requested_model():
+    # GET /api/v1/spend?group_by=requested_model,model,layer,service: exact over any range (no raw-call sample).
+    spend = pl.DataFrame(
         {
-            "model": ["claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "grok-4"],
-            "requested_model": ["claude-sonnet-4-5", "claude-sonnet-4-5", None, None],
-            "layer": ["chat", "chat", "chat", "analysis"],
-            "service": ["bff", "bff", "bff", None],
-            "cost_usd": [D("0.1"), D("0.2"), D("1"), D("2")],
+            "requested_model": ["claude-sonnet-4-5", "claude-opus-4-1", None, None, "claude-haiku-4-5"],
+            "model": ["claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "grok-4", "claude-haiku-4-5"],
+            "layer": ["chat", "chat", "chat", "analysis", "drafts"],
+            "service": ["bff", None, "bff", None, "worker"],
+            "calls": [20_000, 3, 50_000, 7, 4],
+            "cost_usd": [D("0.1"), D("0.2"), D("1"), D("2"), D("0.5")],
         }
     )
-    out = policy.substitutions(calls)
-    assert out.height == 1
-    r = out.row(0, named=True)
-    assert (r["requested_model"], r["model"], r["calls"], r["cost_usd"]) == (
-        "claude-sonnet-4-5",
-        "claude-haiku-4-5",
-        2,
-        D("0.3"),
-    )
-    assert policy.substitution_share(calls) == (2, 4)
+    out = policy.substitutions(spend)
+    assert [(r["requested_model"], r["service"], r["calls"], r["cost_usd"]) for r in out.iter_rows(named=True)] == [
+        ("claude-sonnet-4-5", "bff", 20_000, D("0.1")),
+        ("claude-opus-4-1", "(none)", 3, D("0.2")),
+    ]  # a "substitution" to the model asked for is none
+    assert policy.substitution_share(spend) == (20_003, 70_014)
     assert policy.substitutions(pl.DataFrame()).is_empty()
 
 

@@ -5,8 +5,6 @@ import streamlit as st
 from dashboard import charts, money, policy, ui
 from dashboard.filters import describe_period
 
-LIMIT = 10_000
-
 f = ui.current_filters()
 st.title("Policy substitutions")
 st.caption(
@@ -14,15 +12,13 @@ st.caption(
     "(the Sonnet and Opus families) and the cost-safe default ran instead."
 )
 with ui.guard():
-    calls = ui.fetch_calls(f, LIMIT)
+    spend = ui.fetch_spend(policy.GROUP_BY, f)
 
-hit, seen = policy.substitution_share(calls)
-subs = policy.substitutions(calls)
+hit, seen = policy.substitution_share(spend)
+subs = policy.substitutions(spend)
 c1, c2 = st.columns(2)
 c1.metric("Substituted calls", f"{hit:,}", help=f"out of {seen:,} calls in the period")
 c2.metric("Spend on substituted calls", money.format_usd(money.total(subs, "cost_usd")))
-if seen >= LIMIT:
-    st.caption(f"Counted over the newest {LIMIT:,} calls of the period.")
 
 if subs.is_empty():
     st.info("No substitutions in this period: every call ran the model it asked for.")
