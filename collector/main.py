@@ -7,14 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from .api.routes import ROUTERS
-from .api.routes.traces import WriteGate
+from .api.routes.traces import WriteGate, error_for
 from .config import Settings
 from .store import Store, StoreError
 
 log = logging.getLogger("collector")
+OTLP_PATH = "/v1/traces"
 
 
 def _announce(settings: Settings) -> None:
@@ -63,23 +66,27 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
 
+    def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        # OTLP clients read a google.rpc.Status in their own encoding; the read API answers {"detail": ...}.
+        if request.url.path == OTLP_PATH:
+            return error_for(request, status, message, headers)
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path == OTLP_PATH:
+            return error(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(StoreError)
-    async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
+    async def store_unavailable(request: Request, exc: StoreError) -> Response:
         log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(
-            {"detail": "store unavailable, retry later"},
-            status_code=503,
-            headers={"Retry-After": str(settings.retry_after_s)},
-        )
+        return error(request, 503, "store unavailable, retry later", {"Retry-After": str(settings.retry_after_s)})
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         # A bug must stay visible: full traceback in the log. Clients get a retryable 503, never a 500.
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse(
-            {"detail": "internal error, retry later"},
-            status_code=503,
-            headers={"Retry-After": str(settings.retry_after_s)},
-        )
+        return error(request, 503, "internal error, retry later", {"Retry-After": str(settings.retry_after_s)})
 
     return app

@@ -7,15 +7,14 @@ import json
 import httpx
 import pytest
 from conftest import otlp_json_request, otlp_json_span
+from google.rpc.status_pb2 import Status
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 INGEST = "sk-test-not-a-real-key-ingest"
 READ = "sk-test-not-a-real-key-read"
 ADMIN = "sk-test-not-a-real-key-admin"
-BODY = json.dumps(
-    otlp_json_request(
-        [otlp_json_span("00000000000000a1", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"})]
-    )
-).encode()
+LLM_SPAN = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 10}
+BODY = json.dumps(otlp_json_request([otlp_json_span("00000000000000a1", LLM_SPAN)])).encode()
 CARD = {"model": "auth-model", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2, "effective_from": "2025-01-01"}
 
 
@@ -62,6 +61,27 @@ def test_scopes(collector, token, can_ingest, can_read, can_add_card):
     assert read(collector.url, token).status_code == expected[can_read]
     assert add_card(collector.url, token).status_code == expected[can_add_card]
     assert httpx.get(collector.url + "/healthz").status_code == 200  # health needs no token
+    # A refused ingest stores nothing; an accepted one stores the call.
+    stored = httpx.get(collector.url + "/api/v1/calls", headers=_auth(ADMIN)).json()["rows"]
+    assert [r["span_id"] for r in stored] == (["00000000000000a1"] if can_ingest else [])
+
+
+@pytest.mark.parametrize("token", [None, "sk-test-wrong"])
+def test_ingest_401_is_a_google_rpc_status_in_the_request_encoding(collector, token):
+    response = ingest(collector.url, token)
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["code"] == 16  # UNAUTHENTICATED
+    assert "bearer token" in response.json()["message"]
+    proto = httpx.post(
+        collector.url + "/v1/traces",
+        content=ExportTraceServiceRequest().SerializeToString(),
+        headers={"content-type": "application/x-protobuf", **_auth(token)},
+    )
+    assert proto.status_code == 401 and proto.headers["content-type"] == "application/x-protobuf"
+    status = Status.FromString(proto.content)
+    assert status.code == 16 and "bearer token" in status.message
+    assert "sk-test" not in response.text + status.message
 
 
 def test_401_names_no_token_and_asks_for_bearer(collector):

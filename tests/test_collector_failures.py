@@ -10,8 +10,11 @@ import time
 import httpx
 from conftest import otlp_json_request, otlp_json_span
 from fastapi.testclient import TestClient
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector import Settings, Store, create_app
+from collector.otlp import _hex_ids_to_base64
 
 JSON = {"content-type": "application/json"}
 ATTRS = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4-5", "gen_ai.usage.input_tokens": 5}
@@ -107,3 +110,28 @@ def test_waiting_ingests_never_starve_health_and_reads(start_collector, tmp_path
         worker.join(timeout=60)
     assert answers == {i: 200 for i in range(pending)}
     assert httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["total"] == pending
+
+
+class _BuggyWriter(Store):
+    def insert_calls(self, rows, **kwargs):
+        raise KeyError("a bug in the writer")
+
+
+def test_an_unexpected_ingest_error_is_a_503_status_in_the_request_encoding(tmp_path):
+    from google.rpc.status_pb2 import Status
+
+    store = _BuggyWriter.open(tmp_path / "bug.duckdb")
+    app = create_app(Settings(db_path=tmp_path / "bug.duckdb", retry_after_s=4), store=store)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        as_json = client.post("/v1/traces", content=_body("0a" * 8), headers=JSON)
+        payload = otlp_json_request([otlp_json_span("0b" * 8, ATTRS)])
+        _hex_ids_to_base64(payload)
+        request = json_format.ParseDict(payload, ExportTraceServiceRequest())
+        as_proto = client.post(
+            "/v1/traces", content=request.SerializeToString(), headers={"content-type": "application/x-protobuf"}
+        )
+    store.close()
+    assert as_json.status_code == 503 and as_json.headers["retry-after"] == "4"
+    assert as_json.json()["code"] == 14 and "a bug" not in as_json.text  # UNAVAILABLE
+    assert as_proto.status_code == 503 and as_proto.headers["content-type"] == "application/x-protobuf"
+    assert Status.FromString(as_proto.content).code == 14

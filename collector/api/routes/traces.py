@@ -53,6 +53,17 @@ def _error(kind: str, status: int, message: str, retry_after: int | None = None)
     return Response(json_format.MessageToJson(body, indent=None), status, headers=headers, media_type=otlp.JSON)
 
 
+def error_for(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An error answer on this route (from an exception handler: 401, the catch-all 503) as a google.rpc.Status."""
+    try:
+        kind = otlp.media_type(request.headers.get("content-type"))
+    except otlp.UnsupportedMediaType:
+        kind = otlp.JSON
+    response = _error(kind, status, message)
+    response.headers.update(headers or {})
+    return response
+
+
 async def _read_body(request: Request, limit: int) -> bytes | None:
     """The raw body, or None as soon as it grows past `limit`."""
     declared = request.headers.get("content-length")
