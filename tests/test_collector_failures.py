@@ -135,3 +135,24 @@ def test_an_unexpected_ingest_error_is_a_503_status_in_the_request_encoding(tmp_
     assert as_json.json()["code"] == 14 and "a bug" not in as_json.text  # UNAVAILABLE
     assert as_proto.status_code == 503 and as_proto.headers["content-type"] == "application/x-protobuf"
     assert Status.FromString(as_proto.content).code == 14
+
+
+def test_a_busy_collector_says_429_before_reading_the_body(start_collector, tmp_path):
+    collector = start_collector(
+        tmp_path, mode="thread", TOKENLEDGER_MAX_PENDING_WRITES="1", TOKENLEDGER_MAX_BODY_BYTES="1000"
+    )
+    store, gate = collector.app.state.store, collector.app.state.write_gate
+    first: dict = {}
+    with store._write_lock:
+        worker = threading.Thread(
+            target=lambda: first.setdefault(
+                "r", httpx.post(collector.url + "/v1/traces", content=_body("01" * 8), headers=JSON, timeout=30)
+            )
+        )
+        worker.start()
+        _wait_until(lambda: gate._in_flight == 1)
+        # A body over the limit would be a 413 once read: the busy answer comes first, without reading it.
+        big = httpx.post(collector.url + "/v1/traces", content=b"{" + b" " * 5000 + b"}", headers=JSON, timeout=30)
+        assert big.status_code == 429
+    worker.join(timeout=30)
+    assert first["r"].status_code == 200
