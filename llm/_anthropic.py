@@ -87,7 +87,7 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
 
 
 def translate(exc: BaseException, model: str) -> LLMError | None:
-    """The `llm.errors` error for a Anthropic failure, or None when `exc` is not a provider failure."""
+    """The `llm.errors` error for an Anthropic failure, or None when `exc` is not a provider failure."""
     return translate_sdk_error(exc, anthropic, PROVIDER, "Anthropic", model)
 
 

@@ -82,7 +82,7 @@ async def aclose_clients() -> None:
 
 
 def translate(exc: BaseException, model: str) -> LLMError | None:
-    """The `llm.errors` error for a xAI failure, or None when `exc` is not a provider failure."""
+    """The `llm.errors` error for an xAI failure, or None when `exc` is not a provider failure."""
     return translate_sdk_error(exc, openai, PROVIDER, "xAI", model)
 
 
