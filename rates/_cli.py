@@ -8,7 +8,6 @@ import sys
 from datetime import UTC, datetime
 
 from ._cards import CardFileError, RateBook, load_cards, to_utc
-from ._snapshot import compare_with_snapshot, snapshot_cards, snapshot_source
 from .types import PRICE_FIELDS, RateCard, decimal_text
 
 _SHORT = {
@@ -74,6 +73,8 @@ def _list(book: RateBook, at: datetime) -> int:
 
 
 def _check(book: RateBook) -> int:
+    from ._snapshot import compare_with_snapshot, snapshot_source  # genai-prices: ~140 ms to import
+
     diffs = compare_with_snapshot(book)
     if not diffs:
         print(f"All {len(book.cards)} cards agree with the {snapshot_source()}.")
@@ -85,6 +86,8 @@ def _check(book: RateBook) -> int:
 
 
 def _snapshot(models: list[str]) -> int:
+    from ._snapshot import snapshot_cards, snapshot_source
+
     missing = []
     for model in models:
         cards = snapshot_cards(model)
