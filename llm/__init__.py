@@ -9,6 +9,7 @@ Agents: `llm.agents.make_chat_model`; FastAPI error mapping: `llm.fastapi.instal
 from .client import aclose_clients, simple_complete
 from .errors import LLMError, LLMTimeoutError, LLMUnavailableError, LLMUpstreamError
 from .policy import DEFAULT_MODEL, ResolvedModel, resolve_model
+from .sse import sse_frames
 from .streaming import stream_chat
 from .telemetry import CallRecord, configure_telemetry, record_call
 
@@ -25,5 +26,6 @@ __all__ = [
     "record_call",
     "resolve_model",
     "simple_complete",
+    "sse_frames",
     "stream_chat",
 ]

@@ -33,11 +33,12 @@ async def stream_chat(
 ) -> AsyncIterator[RawMessageStreamEvent]:
     """Stream a Messages API call: yields the SDK's raw events (`message_start`, `content_block_delta`, ...).
 
-    Tool-use blocks pass through as the SDK gives them. (The SDK itself drops the API's `ping` keepalives, so a
-    router that needs keepalives toward its client sends its own.) The request is sent on the first `anext()`:
-    pull the first event before starting an HTTP response to turn a missing key (503) or a provider failure (502)
-    into an error status. The span ends when the stream ends: completed, failed (`error.type`), or cancelled by the
-    consumer (`aclose()`, task cancelled: `error.type=cancelled`, with the usage seen so far). Anthropic models only.
+    Tool-use blocks pass through as the SDK gives them. (The SDK itself drops the API's `ping` keepalives:
+    `llm.sse_frames` encodes the events for a route and sends keepalives of its own.) The request is sent on the
+    first `anext()`: pull the first event before starting an HTTP response to turn a missing key (503) or a
+    provider failure (502) into an error status. The span ends when the stream ends: completed, failed
+    (`error.type`), or cancelled by the consumer (`aclose()`, task cancelled: `error.type=cancelled`, with the
+    usage seen so far). Anthropic models only.
     """
     log = logger or logging.getLogger("llm")
     chosen = policy.enforce(model, log)

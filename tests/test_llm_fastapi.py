@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import asynccontextmanager
 
 import httpx2
 import pytest
@@ -16,7 +16,7 @@ from conftest_llm import ANTHROPIC_KEY, XAI_KEY, llm_spans, only_llm_span
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
-from llm import aclose_clients, simple_complete, stream_chat
+from llm import aclose_clients, simple_complete, sse_frames, stream_chat
 from llm import telemetry as t
 from llm.fastapi import install_error_handlers
 
@@ -43,13 +43,8 @@ def _app() -> FastAPI:
         stream = stream_chat(body["model"], "sys", [{"role": "user", "content": body["prompt"]}], 64, log)
         first = await anext(stream)  # a missing key or an upstream failure becomes a status, not a broken stream
 
-        async def sse() -> AsyncIterator[str]:
-            async with aclosing(stream):  # closing the response closes the upstream stream and ends its span
-                yield f"event: {first.type}\ndata: {first.model_dump_json()}\n\n"
-                async for event in stream:
-                    yield f"event: {event.type}\ndata: {event.model_dump_json()}\n\n"
-
-        return StreamingResponse(sse(), media_type="text/event-stream")
+        # Closing the response closes the upstream stream and ends its span.
+        return StreamingResponse(sse_frames(stream, first=first), media_type="text/event-stream")
 
     return app
 
