@@ -35,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        app = create_app(settings, store=store)
+        app = create_app(settings, store=store, close_store=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
     finally:
         store.close()

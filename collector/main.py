@@ -39,14 +39,20 @@ def _announce(settings: Settings) -> None:
         log.info("%s routes: %s", scope, "bearer token required" if protected else "OPEN (no token set)")
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """The collector app. It opens (and migrates) `settings.db_path` at start-up unless a `store` is given."""
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, *, close_store: bool | None = None
+) -> FastAPI:
+    """The collector app. It opens (and migrates) `settings.db_path` at start-up unless a `store` is given.
+
+    The store is closed (checkpointed) at shutdown when the app opened it, or when `close_store` says so: uvicorn
+    re-raises SIGTERM after its graceful shutdown, so code after `uvicorn.run` never runs on a `kill`.
+    """
     settings = settings or Settings.from_env()
+    owned = store is None if close_store is None else close_store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = store is None
-        app.state.store = Store.open(settings.db_path) if owned else store
+        app.state.store = Store.open(settings.db_path) if store is None else store
         _announce(settings)
         log.info("collector ready on %s", settings.db_path)
         try:

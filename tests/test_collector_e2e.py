@@ -67,6 +67,17 @@ def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans,
     assert {r["service"] for r in calls["rows"]} == {"bff"}
 
 
+def test_a_clean_stop_leaves_everything_in_the_database_file(start_collector, send_spans, tmp_path):
+    collector = start_collector(tmp_path)
+    send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(3)])
+    wal = collector.db_path.with_name(collector.db_path.name + ".wal")
+    assert wal.exists() and wal.stat().st_size > 0  # committed rows sit in the WAL while the collector runs
+    collector.stop()  # SIGTERM: a clean shutdown checkpoints
+    assert not wal.exists() or wal.stat().st_size == 0
+    collector.start()
+    assert httpx.get(collector.url + "/api/v1/calls").json()["total"] == 3
+
+
 def test_same_response_id_from_a_second_export_is_the_same_call(collector_server, send_spans):
     # Each export has fresh span ids but the same gen_ai.response.id values: one provider call each.
     for _ in range(2):
