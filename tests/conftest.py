@@ -275,6 +275,18 @@ def otlp_attributes(attrs: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+JSON = {"content-type": "application/json"}
+PROTO = {"content-type": "application/x-protobuf"}
+HAIKU = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "anthropic",
+    "gen_ai.request.model": "claude-haiku-4-5",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.output_tokens": 100,
+}
+"""Content-type headers for hand-posted OTLP, and the attributes of a minimal priced LLM span."""
+
+
 def otlp_json_span(
     span_id: str,
     attrs: dict[str, Any],

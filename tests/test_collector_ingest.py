@@ -8,21 +8,11 @@ import zlib
 
 import httpx
 import pytest
-from conftest import otlp_json_request, otlp_json_span
+from conftest import HAIKU, JSON, PROTO, otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-
-JSON = {"content-type": "application/json"}
-PROTO = {"content-type": "application/x-protobuf"}
-HAIKU = {
-    "gen_ai.operation.name": "chat",
-    "gen_ai.provider.name": "anthropic",
-    "gen_ai.request.model": "claude-haiku-4-5",
-    "gen_ai.usage.input_tokens": 1000,
-    "gen_ai.usage.output_tokens": 100,
-}
 
 
 @pytest.fixture

@@ -88,11 +88,14 @@ def test_anthropic_sdk_builtin_tracing(collector, fake, otlp_provider):
     assert streamed["ttft_ms"] is not None and streamed["ttft_ms"] >= 0
 
 
-def test_openllmetry(collector, fake, otlp_provider):
-    from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
+@pytest.mark.parametrize(
+    "scope", ["opentelemetry.instrumentation.anthropic", "openinference.instrumentation.anthropic"]
+)  # OpenLLMetry (Traceloop) and OpenInference (Arize Phoenix): the same instrumentor API, different span shapes
+def test_instrumentor_spans_become_rows(collector, fake, otlp_provider, scope):
+    import importlib
 
     provider = otlp_provider(collector.url)
-    instrumentor = AnthropicInstrumentor()
+    instrumentor = importlib.import_module(scope).AnthropicInstrumentor()
     instrumentor.instrument(tracer_provider=provider)
     try:
         _two_calls(anthropic.Anthropic(api_key=KEY, base_url=fake.base_url, open_telemetry=False))
@@ -102,24 +105,7 @@ def test_openllmetry(collector, fake, otlp_provider):
     plain, streamed = _rows(collector)
     _check_row(plain, streaming=False)
     _check_row(streamed, streaming=True)
-    assert plain["scope_name"] == "opentelemetry.instrumentation.anthropic"
-
-
-def test_openinference(collector, fake, otlp_provider):
-    from openinference.instrumentation.anthropic import AnthropicInstrumentor
-
-    provider = otlp_provider(collector.url)
-    instrumentor = AnthropicInstrumentor()
-    instrumentor.instrument(tracer_provider=provider)
-    try:
-        _two_calls(anthropic.Anthropic(api_key=KEY, base_url=fake.base_url, open_telemetry=False))
-    finally:
-        instrumentor.uninstrument()
-    provider.force_flush()
-    plain, streamed = _rows(collector)
-    _check_row(plain, streaming=False)
-    _check_row(streamed, streaming=True)
-    assert plain["scope_name"] == "openinference.instrumentation.anthropic"
+    assert plain["scope_name"] == scope
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,7 @@ import json
 
 import httpx
 import pytest
-from conftest import otlp_json_request, otlp_json_span
-
-JSON = {"content-type": "application/json"}
-HAIKU = {
-    "gen_ai.operation.name": "chat",
-    "gen_ai.provider.name": "anthropic",
-    "gen_ai.request.model": "claude-haiku-4-5",
-    "gen_ai.usage.input_tokens": 1000,
-    "gen_ai.usage.output_tokens": 100,
-}
+from conftest import HAIKU, JSON, otlp_json_request, otlp_json_span
 
 
 @pytest.fixture(scope="module")
