@@ -1,34 +1,55 @@
 # The README's two commands: `make demo` and `make test`. Everything installs into .venv.
+# Installs are pinned by uv.lock (uv sync --frozen); uv itself comes from PyPI at a pinned version, installed
+# with pip into .venv, so nothing but python3 is needed. `make demo` installs the runtime dependencies only;
+# `make test` adds the dev extra (pytest, ruff, playwright, third-party instrumentations).
 PYTHON ?= python3
+UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+UV := $(BIN)/uv
+# --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install demo test lint bench clean
+.PHONY: install install-dev demo test bench lint lock clean
 
-$(STAMP): pyproject.toml
+$(UV):
+	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(STAMP)
+$(VENV)/.runtime: $(UV) pyproject.toml uv.lock
+	@echo "Installing runtime dependencies from uv.lock..."
+	$(SYNC)
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
+	@echo "Installing the dev extra from uv.lock..."
+	$(SYNC) --extra dev
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
 
 # Extra flags for the demo, e.g. `make demo DEMO_ARGS="--days 7 --rate 2"`.
 DEMO_ARGS ?=
 
-demo: $(STAMP)
+demo: $(VENV)/.runtime
 	$(BIN)/tokenledger demo $(DEMO_ARGS)
 
-test: $(STAMP)
+test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
-bench: $(STAMP)
+bench: $(VENV)/.runtime
 	$(BIN)/python bench/ingest.py
 
-lint: $(STAMP)
+lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+
+# Re-resolve uv.lock after a change to pyproject.toml's dependencies.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
