@@ -19,9 +19,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, Sp
 from opentelemetry.trace import SpanKind, StatusCode
 
 import rates
-from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, simple_complete
-from llm import _anthropic as anthropic_side
+from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, SettingsError, simple_complete
 from llm import telemetry as t
+from llm._anthropic import ADAPTER as anthropic_side
+from llm.fastapi import status_for
 from tokenledger.fakes import FakeUsage
 
 pytestmark = pytest.mark.anyio
@@ -101,7 +102,7 @@ async def test_missing_key_is_503_and_recorded(llm_env, spans, model, variable):
     llm_env.delenv(variable)
     with pytest.raises(LLMUnavailableError) as caught:
         await simple_complete(model, "s", "hello", 64, log)
-    assert caught.value.status_code == 503 and variable in str(caught.value)
+    assert status_for(caught.value) == 503 and variable in str(caught.value)
     span = only_llm_span(spans)
     assert span.attributes[t.ERROR_TYPE] == "api_key_missing" and span.status.status_code is StatusCode.ERROR
     assert t.COST_USD not in span.attributes and t.INPUT_TOKENS not in span.attributes
@@ -122,7 +123,7 @@ async def test_provider_failures_are_502(llm_env, spans, fake_anthropic, fake_xa
     with caplog.at_level(logging.DEBUG), pytest.raises(LLMUpstreamError) as caught:
         await simple_complete(model, "s", "hello", 64, log)
     err = caught.value
-    assert err.status_code == 502 and err.error_type == error_type and err.model == model
+    assert status_for(err) == 502 and err.error_type == error_type and err.model == model
     span = only_llm_span(spans)
     assert span.attributes[t.ERROR_TYPE] == error_type and span.status.status_code is StatusCode.ERROR
     for secret in (ANTHROPIC_KEY, XAI_KEY):
@@ -147,7 +148,7 @@ async def test_timeout_is_504(llm_env, spans, fake_anthropic):
     llm_env.setenv("LLM_TIMEOUT_S", "0.2")
     with pytest.raises(LLMTimeoutError) as caught:
         await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
-    assert caught.value.status_code == 504
+    assert status_for(caught.value) == 504
     assert only_llm_span(spans).attributes[t.ERROR_TYPE] == "timeout"
 
 
@@ -221,10 +222,10 @@ async def test_a_pricing_failure_keeps_the_span_and_the_answer(llm_env, spans, m
 async def test_sdk_clients_are_cached_per_key_and_base_url(llm_env, fake_anthropic):
     from llm._settings import load_settings
 
-    first = anthropic_side.client_for(load_settings(), "m")
-    assert anthropic_side.client_for(load_settings(), "m") is first
+    first = anthropic_side.client(load_settings(), "m")
+    assert anthropic_side.client(load_settings(), "m") is first
     llm_env.setenv("ANTHROPIC_API_KEY", "sk-ant-test-another-fake-key")
-    assert anthropic_side.client_for(load_settings(), "m") is not first
+    assert anthropic_side.client(load_settings(), "m") is not first
 
 
 async def test_a_given_http_client_is_used(llm_env, spans, fake_anthropic):
@@ -241,8 +242,6 @@ async def test_a_given_http_client_is_used(llm_env, spans, fake_anthropic):
 
 @pytest.mark.parametrize(("variable", "value"), [("LLM_MAX_RETRIES", "three"), ("LLM_TIMEOUT_S", "-1")])
 async def test_bad_settings_fail_naming_the_variable(llm_env, variable, value):
-    from llm._settings import SettingsError
-
     llm_env.setenv(variable, value)
     with pytest.raises(SettingsError, match=variable):
         await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
