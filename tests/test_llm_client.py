@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from decimal import Decimal
+from types import SimpleNamespace
 
 import anthropic
 import httpx2
@@ -19,9 +22,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, Sp
 from opentelemetry.trace import SpanKind, StatusCode
 
 import rates
-from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, SettingsError, simple_complete
+from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, SettingsError, simple_complete, stream_chat
+from llm import _settings as settings_module
 from llm import telemetry as t
 from llm._anthropic import ADAPTER as anthropic_side
+from llm.agents import make_chat_model
 from llm.fastapi import status_for
 from tokenledger.fakes import FakeUsage
 
@@ -245,6 +250,57 @@ async def test_bad_settings_fail_naming_the_variable(llm_env, variable, value):
     llm_env.setenv(variable, value)
     with pytest.raises(SettingsError, match=variable):
         await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
+
+
+@pytest.mark.parametrize("path", ["complete", "stream"])
+async def test_a_bad_restrict_models_is_the_exported_error_and_recorded_on_a_span(llm_env, spans, fake_anthropic, path):
+    llm_env.setenv("RESTRICT_MODELS", "maybe")
+    with pytest.raises(SettingsError, match="RESTRICT_MODELS"):
+        if path == "complete":
+            await simple_complete("claude-sonnet-4-5", "s", "hello", 64, log, layer="analysis")
+        else:
+            await anext(stream_chat("claude-sonnet-4-5", "s", [{"role": "user", "content": "hi"}], 64, log))
+    assert not fake_anthropic.requests
+    span = only_llm_span(spans)
+    a = span.attributes
+    assert a[t.ERROR_TYPE] == "settings_error" and span.status.status_code is StatusCode.ERROR
+    assert a[t.REQUEST_MODEL] == "claude-sonnet-4-5" and a[t.PROVIDER] == "anthropic"  # policy could not run
+    assert a[t.STREAMING] is (path == "stream") and t.COST_USD not in a
+
+
+class _CountingEnviron(Mapping):
+    """The process environment, counting reads of RESTRICT_MODELS (read by nothing but `load_settings`)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ, self.loads = environ, 0
+
+    def __getitem__(self, key: str) -> str:
+        self.loads += key == "RESTRICT_MODELS"
+        return self.environ[key]
+
+    def get(self, key, default=None):
+        self.loads += key == "RESTRICT_MODELS"
+        return self.environ.get(key, default)
+
+    def __iter__(self):
+        return iter(self.environ)
+
+    def __len__(self) -> int:
+        return len(self.environ)
+
+
+async def test_settings_are_read_once_per_call(llm_env, monkeypatch):
+    environ = _CountingEnviron(os.environ)
+    monkeypatch.setattr(settings_module, "os", SimpleNamespace(environ=environ))
+    await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
+    assert environ.loads == 1
+    await simple_complete("grok-4", "s", "hello", 64, log)
+    assert environ.loads == 2
+    async for _ in stream_chat("claude-haiku-4-5", "s", [{"role": "user", "content": "hi"}], 64, log):
+        pass
+    assert environ.loads == 3
+    make_chat_model("grok-4")
+    assert environ.loads == 4
 
 
 async def test_a_bad_argument_is_not_disguised_as_an_upstream_failure(llm_env, spans, fake_anthropic):
