@@ -62,4 +62,5 @@ class Adapter:
         """Close the SDK clients this adapter cached for the running event loop."""
 
     def unsupported(self, model: str, message: str) -> LLMUnavailableError:
+        """The error for what this provider does not offer (`error.type` `unsupported_model`)."""
         return LLMUnavailableError(message, provider=self.name, model=model, error_type="unsupported_model")
