@@ -1,60 +1,31 @@
-"""The Anthropic side: SDK clients (cached), usage normalisation and error translation."""
+"""The Anthropic adapter: SDK clients (cached), completion, the native stream, ChatAnthropic for agents, usage
+normalisation and error translation. The anthropic SDK (~2 s to import) is imported on the Anthropic path only."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
-import httpx2
-
-from ._settings import Settings
+from ._adapter import Adapter
 from ._translate import translate_sdk_error
 from .errors import LLMError, LLMUnavailableError
-from .telemetry import CallRecord
 
-PROVIDER = "anthropic"
+if TYPE_CHECKING:
+    import anthropic
+    import httpx2
+    from langchain_anthropic import ChatAnthropic
+
+    from ._settings import Settings
+    from .telemetry import CallRecord
 
 # One client per (key, base URL, options) and event loop: an SDK client's connection pool belongs to the loop
 # that opened it, and a service should not open a new pool per call.
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, anthropic.AsyncAnthropic]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-def client_for(
-    settings: Settings, model: str, http_client: httpx2.AsyncClient | None = None
-) -> anthropic.AsyncAnthropic:
-    """An AsyncAnthropic for `settings`, with the SDK's own tracing off (our span is the one span of spend)."""
-    if not settings.anthropic_api_key:
-        raise LLMUnavailableError(
-            "ANTHROPIC_API_KEY is not set", provider=PROVIDER, model=model, error_type="api_key_missing"
-        )
-    options: dict[str, Any] = {
-        "api_key": settings.anthropic_api_key,
-        "base_url": settings.anthropic_base_url,
-        "max_retries": settings.max_retries,
-        "timeout": settings.timeout_s,
-        "open_telemetry": False,
-    }
-    if http_client is not None:
-        return anthropic.AsyncAnthropic(**options, http_client=http_client)
-    key_digest = hashlib.sha256(settings.anthropic_api_key.encode()).hexdigest()
-    cache_key = (key_digest, settings.anthropic_base_url, settings.max_retries, settings.timeout_s)
-    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    client = per_loop.get(cache_key)
-    if client is None:
-        client = per_loop[cache_key] = anthropic.AsyncAnthropic(**options)
-    return client
-
-
-async def aclose_clients() -> None:
-    """Close the cached clients of the running event loop (at shutdown, or between tests)."""
-    clients = _clients.pop(asyncio.get_running_loop(), {})
-    for client in clients.values():
-        await client.close()
 
 
 def _count(source: Any, name: str) -> int | None:
@@ -86,34 +57,97 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
         record.reasoning_tokens = _count(details, "thinking_tokens")
 
 
-def translate(exc: BaseException, model: str) -> LLMError | None:
-    """The `llm.errors` error for an Anthropic failure, or None when `exc` is not a provider failure."""
-    return translate_sdk_error(exc, anthropic, PROVIDER, "Anthropic", model)
+@functools.cache
+def _chat_anthropic_class() -> type[ChatAnthropic]:
+    from langchain_anthropic import ChatAnthropic
+
+    class _ChatAnthropic(ChatAnthropic):
+        """ChatAnthropic whose SDK client does not trace itself: our callback's span is the one span of spend."""
+
+        @functools.cached_property
+        def _client_params(self) -> dict[str, Any]:
+            return {**super()._client_params, "open_telemetry": False}
+
+    return _ChatAnthropic
 
 
-async def complete(
-    settings: Settings,
-    record: CallRecord,
-    system: str,
-    user_prompt: str,
-    max_tokens: int,
-    http_client: httpx2.AsyncClient | None,
-) -> str:
-    """One Messages API call; fills `record` from the response and returns the text."""
-    client = client_for(settings, record.request_model, http_client)
-    try:
-        message = await client.messages.create(
+class AnthropicAdapter(Adapter):
+    """`claude-*` models, through `anthropic.AsyncAnthropic` (and `ChatAnthropic` for agents)."""
+
+    name = "anthropic"
+    label = "Anthropic"
+    prefixes = ("claude-",)
+
+    def _options(self, settings: Settings, model: str) -> dict[str, Any]:
+        """The SDK options both the client and ChatAnthropic take (ChatAnthropic by its field aliases)."""
+        if not settings.anthropic_api_key:
+            raise LLMUnavailableError.key_missing("ANTHROPIC_API_KEY", provider=self.name, model=model)
+        options: dict[str, Any] = {
+            "api_key": settings.anthropic_api_key,
+            "max_retries": settings.max_retries,
+            "timeout": settings.timeout_s,
+        }
+        if settings.anthropic_base_url:  # else the SDK's default (and its own ANTHROPIC_BASE_URL reading)
+            options["base_url"] = settings.anthropic_base_url
+        return options
+
+    def client(
+        self, settings: Settings, model: str, http_client: httpx2.AsyncClient | None = None
+    ) -> anthropic.AsyncAnthropic:
+        """An AsyncAnthropic for `settings`, with the SDK's own tracing off (our span is the one span of spend)."""
+        options = self._options(settings, model) | {"open_telemetry": False}
+        import anthropic  # deferred: see the module docstring
+
+        if http_client is not None:
+            return anthropic.AsyncAnthropic(**options, http_client=http_client)
+        key_digest = hashlib.sha256(options["api_key"].encode()).hexdigest()
+        cache_key = (key_digest, settings.anthropic_base_url, settings.max_retries, settings.timeout_s)
+        per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+        client = per_loop.get(cache_key)
+        if client is None:
+            client = per_loop[cache_key] = anthropic.AsyncAnthropic(**options)
+        return client
+
+    async def complete(
+        self,
+        settings: Settings,
+        record: CallRecord,
+        system: str,
+        user_prompt: str,
+        max_tokens: int,
+        http_client: httpx2.AsyncClient | None,
+    ) -> str:
+        """One Messages API call; fills `record` from the response and returns the text."""
+        message = await self.client(settings, record.request_model, http_client).messages.create(
             model=record.request_model,
             max_tokens=max_tokens,
             system=system,
             messages=[{"role": "user", "content": user_prompt}],
         )
-    except Exception as exc:
-        err = translate(exc, record.request_model)
-        if err is None:
-            raise
-        raise err from exc
-    record.response_model = message.model
-    record.response_id = message.id
-    apply_usage(record, message.usage)
-    return "".join(block.text for block in message.content if block.type == "text")
+        record.response_model = message.model
+        record.response_id = message.id
+        apply_usage(record, message.usage)
+        return "".join(block.text for block in message.content if block.type == "text")
+
+    async def stream(self, settings: Settings, request: dict[str, Any], http_client: httpx2.AsyncClient | None):
+        """The SDK's `AsyncStream` of raw events for a Messages API `request`."""
+        return await self.client(settings, request["model"], http_client).messages.create(**request, stream=True)
+
+    def chat_model(self, settings: Settings, model: str, **kwargs: Any) -> ChatAnthropic:
+        """A ChatAnthropic whose SDK client does not trace itself."""
+        return _chat_anthropic_class()(model=model, **self._options(settings, model), **kwargs)
+
+    def translate(self, exc: BaseException, model: str) -> LLMError | None:
+        if isinstance(exc, LLMError):  # ours already (a missing key): no need to load the SDK
+            return exc
+        import anthropic  # loaded already: only a call on this path fails with this adapter
+
+        return translate_sdk_error(exc, anthropic, self.name, self.label, model)
+
+    async def aclose_clients(self) -> None:
+        """Close the cached clients of the running event loop (at shutdown, or between tests)."""
+        for client in _clients.pop(asyncio.get_running_loop(), {}).values():
+            await client.close()
+
+
+ADAPTER = AnthropicAdapter()

@@ -1,11 +1,12 @@
 """The client's settings: the one place in `llm/` that reads environment variables.
 
-Read at call time, not import time, so a service (or a test) that changes its environment is obeyed; reading a
-handful of variables costs microseconds next to a model call.
+Read once per call (`load_settings`), at call time, not import time, so a service (or a test) that changes its
+environment is obeyed; reading a handful of variables costs microseconds next to a model call. A bad value raises
+`llm.SettingsError` naming the variable.
 
 | variable | meaning | default |
 | --- | --- | --- |
-| `ANTHROPIC_API_KEY`, `XAI_API_KEY` | provider keys; a missing key makes calls to it fail with 503 | none |
+| `ANTHROPIC_API_KEY`, `XAI_API_KEY` | provider keys; a missing key fails calls to it (`LLMUnavailableError`) | none |
 | `ANTHROPIC_BASE_URL`, `XAI_BASE_URL` | a gateway or a local fake in place of the provider | the SDK's |
 | `RESTRICT_MODELS` | block the Sonnet and Opus families (true/false/1/0/yes/no) | true |
 | `LLM_MAX_RETRIES` | SDK retries on connection errors, 408/409/429/5xx | 2 |
@@ -18,16 +19,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .errors import SettingsError
+
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
-class SettingsError(ValueError):
-    """An environment variable has a value the client cannot use; the message names the variable."""
-
-
 @dataclass(frozen=True)
 class Settings:
+    """The client's settings for one call. A third-party provider adapter reads its own variables."""
+
     anthropic_api_key: str | None = field(default=None, repr=False)
     anthropic_base_url: str | None = None
     xai_api_key: str | None = field(default=None, repr=False)

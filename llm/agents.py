@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import cached_property
 from typing import Any
 from uuid import UUID
 
-from langchain_anthropic import ChatAnthropic
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langchain_core.outputs import LLMResult
 from langchain_core.utils.utils import LC_ID_PREFIX
 
-from . import _anthropic, policy, telemetry
+from . import policy, telemetry
 from ._settings import load_settings
 from ._usage import apply_langchain_usage
-from .client import provider_for
-from .errors import LLMUnavailableError
+from .providers import PROVIDERS, adapter_for
 from .telemetry import CallRecord
-
-
-class _ChatAnthropic(ChatAnthropic):
-    """ChatAnthropic whose SDK client does not trace itself: our callback's span is the one span of spend."""
-
-    @cached_property
-    def _client_params(self) -> dict[str, Any]:
-        return {**super()._client_params, "open_telemetry": False}
 
 
 class SpanCallbackHandler(BaseCallbackHandler):
@@ -82,12 +71,8 @@ class SpanCallbackHandler(BaseCallbackHandler):
         if opened is None:
             return
         span, record, start_ns, _ = opened
-        if self.provider == "anthropic":
-            err = _anthropic.translate(error, record.request_model)
-        else:
-            from . import _xai
-
-            err = _xai.translate(error, record.request_model)
+        adapter = PROVIDERS.get(self.provider) or adapter_for(record.request_model)
+        err = adapter.translate(error, record.request_model)
         record.error_type = err.error_type if err is not None else type(error).__name__
         telemetry.finish_span(span, record, start_time_ns=start_ns)
 
@@ -114,30 +99,16 @@ def make_chat_model(
     logger: logging.Logger | None = None,
     **kwargs: Any,
 ) -> BaseChatModel:
-    """A LangChain chat model for `model`: `ChatAnthropic` for `claude-*`, else `ChatXAI` (imported only then).
+    """A LangChain chat model for `model`, from the provider table: `ChatAnthropic` for `claude-*`, else `ChatXAI`
+    (each imported only when chosen).
 
     RESTRICT_MODELS applies. Keys and base URLs come from the same variables as `simple_complete`; a missing key
     raises `LLMUnavailableError`. Each LLM call of a run is recorded as one span (layer `agents` by default) by
     a `SpanCallbackHandler`; the SDK's own tracing is off. `kwargs` go to the chat model (e.g. `max_tokens`).
     """
-    chosen = policy.enforce(model, logger)
     settings = load_settings()
-    provider = provider_for(chosen)
-    handler = SpanCallbackHandler(provider, layer=layer, requested_model=chosen.requested_model)
+    chosen = policy.enforce(model, logger, settings=settings)
+    adapter = adapter_for(chosen)
+    handler = SpanCallbackHandler(adapter.name, layer=layer, requested_model=chosen.requested_model)
     callbacks = [*(kwargs.pop("callbacks", None) or []), handler]
-    if provider == "anthropic":
-        if not settings.anthropic_api_key:
-            raise LLMUnavailableError(
-                "ANTHROPIC_API_KEY is not set", provider=provider, model=str(chosen), error_type="api_key_missing"
-            )
-        options: dict[str, Any] = {
-            "api_key": settings.anthropic_api_key,
-            "max_retries": settings.max_retries,
-            "default_request_timeout": settings.timeout_s,
-        }
-        if settings.anthropic_base_url:
-            options["base_url"] = settings.anthropic_base_url
-        return _ChatAnthropic(model=str(chosen), callbacks=callbacks, **options, **kwargs)
-    from . import _xai  # deferred: langchain_xai is heavy and only the xAI path needs it
-
-    return _xai.chat_model(settings, str(chosen), callbacks=callbacks, **kwargs)
+    return adapter.chat_model(settings, str(chosen), callbacks=callbacks, **kwargs)

@@ -1,11 +1,13 @@
-"""Errors of the LLM client. Provider SDK errors are translated into these once, in the provider modules.
+"""Errors of the LLM client. Provider SDK errors are translated into these once, by `llm._translate.provider_errors`.
 
-    LLMError                     status_code 502 by default; .provider, .model, .error_type
-     ├── LLMUnavailableError     503: the provider's API key is not configured
-     └── LLMUpstreamError        502: the provider failed (refused, 5xx, key rejected, malformed response)
-          └── LLMTimeoutError    504: the provider did not answer in time
+    LLMError                     a model call failed; .provider, .model, .error_type
+     ├── LLMUnavailableError     the provider cannot be called here: API key missing, model not supported there
+     └── LLMUpstreamError        the provider failed (refused, 5xx, key rejected, malformed or cut response)
+          └── LLMTimeoutError    the provider did not answer in time
+    SettingsError (ValueError)   an environment variable of the client has a value it cannot use
 
-Messages never contain an API key or provider response bodies.
+HTTP statuses are chosen at the edge, in `llm.fastapi`. Messages never contain an API key or provider response
+bodies.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 
 class LLMError(Exception):
     """A model call failed. `error_type` is the low-cardinality value recorded as the span's `error.type`."""
-
-    status_code = 502
 
     def __init__(self, message: str, *, provider: str, model: str, error_type: str = "error") -> None:
         super().__init__(message)
@@ -25,18 +25,21 @@ class LLMError(Exception):
 
 
 class LLMUnavailableError(LLMError):
-    """The provider cannot be called here: its API key is missing (HTTP 503)."""
+    """The provider cannot be called here: its API key is missing, or it does not offer what was asked."""
 
-    status_code = 503
+    @classmethod
+    def key_missing(cls, variable: str, *, provider: str, model: str) -> LLMUnavailableError:
+        """The error for a provider whose API key variable is not set (`error.type` `api_key_missing`)."""
+        return cls(f"{variable} is not set", provider=provider, model=model, error_type="api_key_missing")
 
 
 class LLMUpstreamError(LLMError):
-    """The provider failed: connection refused, 5xx, key rejected upstream, malformed or cut response (HTTP 502)."""
-
-    status_code = 502
+    """The provider failed: connection refused, 5xx, key rejected upstream, malformed or cut response."""
 
 
 class LLMTimeoutError(LLMUpstreamError):
-    """The provider did not answer in time (HTTP 504)."""
+    """The provider did not answer in time."""
 
-    status_code = 504
+
+class SettingsError(ValueError):
+    """An environment variable has a value the client cannot use; the message names the variable."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from ._settings import env_value, load_settings
+from ._settings import Settings, env_value, load_settings
 
 DEFAULT_MODEL = "claude-haiku-4-5-20251001"
 """The cost-safe default, and what a blocked model is replaced by."""
@@ -37,14 +37,17 @@ def is_blocked_family(model: str) -> bool:
     return _BLOCKED_FAMILY.search(model.lower()) is not None
 
 
-def enforce(model: str, logger: logging.Logger | None, *, env_key: str | None = None) -> ResolvedModel:
+def enforce(
+    model: str, logger: logging.Logger | None, *, env_key: str | None = None, settings: Settings | None = None
+) -> ResolvedModel:
     """`model`, or DEFAULT_MODEL when RESTRICT_MODELS blocks it (logged as a warning, remembered as requested).
 
-    A `ResolvedModel` that policy already substituted passes through unchanged.
+    A `ResolvedModel` that policy already substituted passes through unchanged. `settings`: the call's settings,
+    when it has read them already (default: read now).
     """
     if isinstance(model, ResolvedModel) and model.requested_model is not None:
         return model
-    restrict = load_settings().restrict_models
+    restrict = (settings or load_settings()).restrict_models
     if restrict and is_blocked_family(model):
         (logger or logging.getLogger("llm.policy")).warning(
             "RESTRICT_MODELS blocks model %s (from %s); using %s instead",

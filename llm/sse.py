@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from anthropic.types import RawMessageStreamEvent
+if TYPE_CHECKING:
+    from anthropic.types import RawMessageStreamEvent
 
 PING_FRAME = 'event: ping\ndata: {"type": "ping"}\n\n'
 """Anthropic's own keepalive frame."""

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx2
-from anthropic.types import RawMessageStreamEvent
 from opentelemetry import trace
 
-from . import _anthropic, policy, telemetry
-from ._settings import load_settings
-from .client import provider_for
-from .errors import LLMUnavailableError, LLMUpstreamError
+from ._anthropic import apply_usage
+from ._call import call_span, prepare
+from .errors import LLMUpstreamError
 from .telemetry import CallRecord
+
+if TYPE_CHECKING:
+    from anthropic.types import RawMessageStreamEvent
 
 
 async def stream_chat(
@@ -38,66 +38,36 @@ async def stream_chat(
     first `anext()`: pull the first event before starting an HTTP response to turn a missing key (503) or a
     provider failure (502) into an error status. The span ends when the stream ends: completed, failed
     (`error.type`), or cancelled by the consumer (`aclose()`, task cancelled: `error.type=cancelled`, with the
-    usage seen so far). Anthropic models only.
+    usage seen so far). Anthropic models only (other providers' models fail with `unsupported_model`).
     """
     log = logger or logging.getLogger("llm")
-    chosen = policy.enforce(model, log)
-    record = CallRecord(
-        provider="anthropic",
-        request_model=str(chosen),
-        layer=layer,
-        max_tokens=max_tokens,
-        requested_model=chosen.requested_model,
-        streaming=True,
-    )
-    start_ns = time.time_ns()
+    settings, adapter, record = prepare(model, log, layer=layer, max_tokens=max_tokens, streaming=True)
+    request: dict[str, Any] = {"model": record.request_model, "max_tokens": max_tokens, "messages": list(messages)}
+    if system:
+        request["system"] = system
+    if tools:
+        request["tools"] = tools
     started = time.monotonic_ns()
-    span = telemetry.start_span(record, start_time_ns=start_ns)
     stream = None
-    completed = False
     try:
-        if provider_for(chosen) != "anthropic":
-            raise LLMUnavailableError(
-                "stream_chat streams Anthropic (claude-*) models only",
-                provider="anthropic",
-                model=str(chosen),
-                error_type="unsupported_model",
-            )
-        client = _anthropic.client_for(load_settings(), str(chosen), http_client)
-        request: dict[str, Any] = {"model": str(chosen), "max_tokens": max_tokens, "messages": list(messages)}
-        if system:
-            request["system"] = system
-        if tools:
-            request["tools"] = tools
-        with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
-            stream = await client.messages.create(**request, stream=True)
-        async for event in stream:
-            _observe(record, event, started)
-            completed = completed or event.type == "message_stop"
-            yield event
-        if not completed:
-            raise LLMUpstreamError(
-                "Anthropic's stream ended before message_stop",
-                provider="anthropic",
-                model=str(chosen),
-                error_type="stream_incomplete",
-            )
-    except (GeneratorExit, asyncio.CancelledError):
-        record.error_type = "cancelled"
-        raise
-    except Exception as exc:
-        err = _anthropic.translate(exc, str(chosen))
-        if err is None:
-            record.error_type = type(exc).__name__
-            raise
-        record.error_type = err.error_type
-        log.warning("LLM stream failed: provider=%s model=%s error=%s", err.provider, err.model, err.error_type)
-        if err is exc:
-            raise
-        raise err from exc
+        # The span ends when this block does, before the stream is closed below: inside a cancelled scope every
+        # await is cancelled again.
+        with call_span(record, adapter, log) as span:
+            with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+                stream = await adapter.stream(settings, request, http_client)
+            completed = False
+            async for event in stream:
+                _observe(record, event, started)
+                completed = completed or event.type == "message_stop"
+                yield event
+            if not completed:
+                raise LLMUpstreamError(
+                    f"{adapter.label}'s stream ended before message_stop",
+                    provider=adapter.name,
+                    model=record.request_model,
+                    error_type="stream_incomplete",
+                )
     finally:
-        # End the span before anything awaits: inside a cancelled scope every await is cancelled again.
-        telemetry.finish_span(span, record, start_time_ns=start_ns)
         if stream is not None:
             with anyio.CancelScope(shield=True):
                 await stream.close()
@@ -107,8 +77,8 @@ def _observe(record: CallRecord, event: RawMessageStreamEvent, started_ns: int) 
     if event.type == "message_start":
         record.response_id = event.message.id
         record.response_model = event.message.model
-        _anthropic.apply_usage(record, event.message.usage)
+        apply_usage(record, event.message.usage)
     elif event.type == "message_delta":
-        _anthropic.apply_usage(record, event.usage)  # cumulative counts
+        apply_usage(record, event.usage)  # cumulative counts
     elif event.type == "content_block_delta" and record.ttft_ms is None:
         record.ttft_ms = (time.monotonic_ns() - started_ns) / 1e6

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from decimal import Decimal
+from types import SimpleNamespace
 
 import anthropic
 import httpx2
@@ -19,9 +22,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, Sp
 from opentelemetry.trace import SpanKind, StatusCode
 
 import rates
-from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, simple_complete
-from llm import _anthropic as anthropic_side
+from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, SettingsError, simple_complete, stream_chat
+from llm import _settings as settings_module
 from llm import telemetry as t
+from llm._anthropic import ADAPTER as anthropic_side
+from llm.agents import make_chat_model
+from llm.fastapi import status_for
 from tokenledger.fakes import FakeUsage
 
 pytestmark = pytest.mark.anyio
@@ -101,7 +107,7 @@ async def test_missing_key_is_503_and_recorded(llm_env, spans, model, variable):
     llm_env.delenv(variable)
     with pytest.raises(LLMUnavailableError) as caught:
         await simple_complete(model, "s", "hello", 64, log)
-    assert caught.value.status_code == 503 and variable in str(caught.value)
+    assert status_for(caught.value) == 503 and variable in str(caught.value)
     span = only_llm_span(spans)
     assert span.attributes[t.ERROR_TYPE] == "api_key_missing" and span.status.status_code is StatusCode.ERROR
     assert t.COST_USD not in span.attributes and t.INPUT_TOKENS not in span.attributes
@@ -122,7 +128,7 @@ async def test_provider_failures_are_502(llm_env, spans, fake_anthropic, fake_xa
     with caplog.at_level(logging.DEBUG), pytest.raises(LLMUpstreamError) as caught:
         await simple_complete(model, "s", "hello", 64, log)
     err = caught.value
-    assert err.status_code == 502 and err.error_type == error_type and err.model == model
+    assert status_for(err) == 502 and err.error_type == error_type and err.model == model
     span = only_llm_span(spans)
     assert span.attributes[t.ERROR_TYPE] == error_type and span.status.status_code is StatusCode.ERROR
     for secret in (ANTHROPIC_KEY, XAI_KEY):
@@ -147,7 +153,7 @@ async def test_timeout_is_504(llm_env, spans, fake_anthropic):
     llm_env.setenv("LLM_TIMEOUT_S", "0.2")
     with pytest.raises(LLMTimeoutError) as caught:
         await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
-    assert caught.value.status_code == 504
+    assert status_for(caught.value) == 504
     assert only_llm_span(spans).attributes[t.ERROR_TYPE] == "timeout"
 
 
@@ -221,10 +227,10 @@ async def test_a_pricing_failure_keeps_the_span_and_the_answer(llm_env, spans, m
 async def test_sdk_clients_are_cached_per_key_and_base_url(llm_env, fake_anthropic):
     from llm._settings import load_settings
 
-    first = anthropic_side.client_for(load_settings(), "m")
-    assert anthropic_side.client_for(load_settings(), "m") is first
+    first = anthropic_side.client(load_settings(), "m")
+    assert anthropic_side.client(load_settings(), "m") is first
     llm_env.setenv("ANTHROPIC_API_KEY", "sk-ant-test-another-fake-key")
-    assert anthropic_side.client_for(load_settings(), "m") is not first
+    assert anthropic_side.client(load_settings(), "m") is not first
 
 
 async def test_a_given_http_client_is_used(llm_env, spans, fake_anthropic):
@@ -241,11 +247,60 @@ async def test_a_given_http_client_is_used(llm_env, spans, fake_anthropic):
 
 @pytest.mark.parametrize(("variable", "value"), [("LLM_MAX_RETRIES", "three"), ("LLM_TIMEOUT_S", "-1")])
 async def test_bad_settings_fail_naming_the_variable(llm_env, variable, value):
-    from llm._settings import SettingsError
-
     llm_env.setenv(variable, value)
     with pytest.raises(SettingsError, match=variable):
         await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
+
+
+@pytest.mark.parametrize("path", ["complete", "stream"])
+async def test_a_bad_restrict_models_is_the_exported_error_and_recorded_on_a_span(llm_env, spans, fake_anthropic, path):
+    llm_env.setenv("RESTRICT_MODELS", "maybe")
+    with pytest.raises(SettingsError, match="RESTRICT_MODELS"):
+        if path == "complete":
+            await simple_complete("claude-sonnet-4-5", "s", "hello", 64, log, layer="analysis")
+        else:
+            await anext(stream_chat("claude-sonnet-4-5", "s", [{"role": "user", "content": "hi"}], 64, log))
+    assert not fake_anthropic.requests
+    span = only_llm_span(spans)
+    a = span.attributes
+    assert a[t.ERROR_TYPE] == "settings_error" and span.status.status_code is StatusCode.ERROR
+    assert a[t.REQUEST_MODEL] == "claude-sonnet-4-5" and a[t.PROVIDER] == "anthropic"  # policy could not run
+    assert a[t.STREAMING] is (path == "stream") and t.COST_USD not in a
+
+
+class _CountingEnviron(Mapping):
+    """The process environment, counting reads of RESTRICT_MODELS (read by nothing but `load_settings`)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ, self.loads = environ, 0
+
+    def __getitem__(self, key: str) -> str:
+        self.loads += key == "RESTRICT_MODELS"
+        return self.environ[key]
+
+    def get(self, key, default=None):
+        self.loads += key == "RESTRICT_MODELS"
+        return self.environ.get(key, default)
+
+    def __iter__(self):
+        return iter(self.environ)
+
+    def __len__(self) -> int:
+        return len(self.environ)
+
+
+async def test_settings_are_read_once_per_call(llm_env, monkeypatch):
+    environ = _CountingEnviron(os.environ)
+    monkeypatch.setattr(settings_module, "os", SimpleNamespace(environ=environ))
+    await simple_complete("claude-haiku-4-5", "s", "hello", 64, log)
+    assert environ.loads == 1
+    await simple_complete("grok-4", "s", "hello", 64, log)
+    assert environ.loads == 2
+    async for _ in stream_chat("claude-haiku-4-5", "s", [{"role": "user", "content": "hi"}], 64, log):
+        pass
+    assert environ.loads == 3
+    make_chat_model("grok-4")
+    assert environ.loads == 4
 
 
 async def test_a_bad_argument_is_not_disguised_as_an_upstream_failure(llm_env, spans, fake_anthropic):

@@ -16,9 +16,18 @@ from conftest_llm import ANTHROPIC_KEY, XAI_KEY, llm_spans, only_llm_span
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
-from llm import aclose_clients, simple_complete, sse_frames, stream_chat
+from llm import (
+    LLMError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+    LLMUpstreamError,
+    aclose_clients,
+    simple_complete,
+    sse_frames,
+    stream_chat,
+)
 from llm import telemetry as t
-from llm.fastapi import install_error_handlers
+from llm.fastapi import install_error_handlers, status_for
 
 log = logging.getLogger("test.fastapi")
 WAIT_S = 10.0
@@ -71,6 +80,17 @@ def _wait_for_llm_span(spans):
         assert time.monotonic() < deadline, "the stream's span never ended"
         time.sleep(0.01)
     return only_llm_span(spans)
+
+
+def test_statuses_are_chosen_at_the_edge_not_carried_by_the_errors():
+    class KeyRevokedError(LLMUnavailableError):
+        pass
+
+    expected = {LLMUnavailableError: 503, KeyRevokedError: 503, LLMUpstreamError: 502, LLMTimeoutError: 504}
+    for cls, status in expected.items():
+        err = cls("x", provider="anthropic", model="m")
+        assert status_for(err) == status and not hasattr(err, "status_code")
+    assert status_for(LLMError("x", provider="anthropic", model="m")) == 502
 
 
 def test_completion_through_the_app(server, spans):

@@ -13,6 +13,7 @@ from opentelemetry.trace import StatusCode
 
 from llm import LLMUnavailableError, LLMUpstreamError, stream_chat
 from llm import telemetry as t
+from llm.fastapi import status_for
 from tokenledger.fakes import FakeUsage
 
 pytestmark = pytest.mark.anyio
@@ -107,7 +108,7 @@ async def test_stream_failures_are_502_and_end_the_span(llm_env, spans, fake_ant
     with caplog.at_level(logging.DEBUG), pytest.raises(LLMUpstreamError) as caught:
         async for event in stream_chat("claude-haiku-4-5", "sys", MESSAGES, 64, log):
             seen.append(event.type)
-    assert caught.value.error_type == error_type and caught.value.status_code == 502
+    assert caught.value.error_type == error_type and status_for(caught.value) == 502
     span = only_llm_span(spans)
     assert span.attributes[t.ERROR_TYPE] == error_type and span.status.status_code is StatusCode.ERROR
     if failure == "stream_cut":  # part of the stream arrived: its usage is kept
