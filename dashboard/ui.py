@@ -61,8 +61,17 @@ def _fetch(
     return data, datetime.now(UTC)
 
 
+@st.cache_data(ttl=_ttl_s(), show_spinner=False)
+def _identify(url: str) -> str:
+    # Before any read: a URL that reaches some other server (the dashboard itself, say) is named as such, instead
+    # of failing later as "not an Arrow stream". Errors are not cached, so a fixed URL is checked again.
+    with ReadClient(url) as client:
+        return client.identify()
+
+
 def _get(kind: str, args: tuple = (), params: dict[str, Any] | None = None) -> Any:
     s = settings()
+    _identify(s.collector_url)
     # A filter with several values is a list: a tuple keeps the cache key hashable (httpx repeats either).
     frozen = tuple(sorted((k, v if isinstance(v, str) else tuple(v)) for k, v in (params or {}).items()))
     data, fetched_at = _fetch(s.collector_url, s.read_token, s.admin_token, kind, args, frozen)
@@ -102,6 +111,7 @@ def admin_client() -> ReadClient:
 def refresh() -> None:
     """Drop every cached answer so the next run fetches afresh."""
     _fetch.clear()
+    _identify.clear()
 
 
 @contextmanager
