@@ -12,16 +12,17 @@ BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "E
 BREAKDOWN_KEYS = list(BREAKDOWNS.values())
 USD = "$%.6f"
 
+f = ui.current_filters()
+prev = f.previous()
+st.title("Spend")
+st.caption(f"{describe_period(f.start, f.end)}, compared with {describe_period(prev.start, prev.end)}")
 priced = st.toggle(
     "Priced rows only",
     key=ui.PRICED_WIDGET,
     help="Leave out calls whose model had no rate card (pricing_unknown = true): figures for finance reports.",
 )
 ui.share_priced_only(priced)
-f = replace(ui.current_filters(), priced_only=priced)
-prev = f.previous()
-st.title("Spend")
-st.caption(f"{describe_period(f.start, f.end)}, compared with {describe_period(prev.start, prev.end)}")
+f, prev = replace(f, priced_only=priced), replace(prev, priced_only=priced)
 
 with ui.guard():
     daily = spend.ensure_spend(ui.fetch_spend(["day", "layer"], f), ["day", "layer"])
