@@ -11,6 +11,7 @@ from typing import Any
 __all__ = [
     "CollectorUnavailable",
     "DashboardError",
+    "NotACollector",
     "NotAuthorized",
     "ReadClient",
     "RequestRejected",
@@ -22,6 +23,7 @@ _HOMES = {
     "ReadClient": "client",
     "CollectorUnavailable": "errors",
     "DashboardError": "errors",
+    "NotACollector": "errors",
     "NotAuthorized": "errors",
     "RequestRejected": "errors",
     "Settings": "settings",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from .settings import COLLECTOR_URL_ENV, DEFAULT_COLLECTOR_URL
+from .settings import COLLECTOR_URL_ENV, DEFAULT_COLLECTOR_URL, SettingsError, collector_url
 
 APP = Path(__file__).with_name("app.py")
+PROBE_TIMEOUT_S = 3.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -48,11 +50,46 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]
 
 
+def checked_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The dashboard's environment with the collector URL checked, or None (after saying why on stderr).
+
+    The URL must be http(s) with a host; the message names the flag or variable that gave it. Then its `/healthz`
+    is asked: a server that answers but is not a tokenledger collector is an error; no answer is only a warning
+    (the collector may start later; the page says so until it does).
+    """
+    env = dict(environ)
+    if args.collector is not None:
+        text, source = args.collector, "--collector"
+    elif env.get(COLLECTOR_URL_ENV):
+        text, source = env[COLLECTOR_URL_ENV], COLLECTOR_URL_ENV
+    else:
+        text, source = DEFAULT_COLLECTOR_URL, "the default collector URL"
+    try:
+        url = collector_url(text, source)
+    except SettingsError as exc:
+        print(f"tokenledger dashboard: {exc}", file=sys.stderr)
+        return None
+    from .client import ReadClient  # lazy: polars and pyarrow are only needed once a URL is worth asking
+    from .errors import CollectorUnavailable, NotACollector
+
+    try:
+        with ReadClient(url, timeout_s=PROBE_TIMEOUT_S) as client:
+            status = client.identify()
+        if status != "ok":
+            print(f"tokenledger dashboard: warning: the collector at {url} reports {status!r}", file=sys.stderr)
+    except NotACollector as exc:
+        print(f"tokenledger dashboard: {exc} (from {source})", file=sys.stderr)
+        return None
+    except CollectorUnavailable as exc:
+        print(f"tokenledger dashboard: warning: {exc} Starting anyway: it may start later.", file=sys.stderr)
+    env[COLLECTOR_URL_ENV] = url
+    return env
+
+
 def _run(args: argparse.Namespace) -> int:
-    env = dict(os.environ)
-    if args.collector:
-        env[COLLECTOR_URL_ENV] = args.collector
-    env.setdefault(COLLECTOR_URL_ENV, DEFAULT_COLLECTOR_URL)
+    env = checked_environment(args, os.environ)
+    if env is None:
+        return 2
     url = env[COLLECTOR_URL_ENV]
     print(f"tokenledger dashboard on http://{args.host}:{args.port} reading {url}", file=sys.stderr, flush=True)
     command = streamlit_command(args.host, args.port)

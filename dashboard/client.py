@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 import polars as pl
 import pyarrow as pa
 
-from .errors import CollectorUnavailable, DashboardError, NotAuthorized, RequestRejected
+from .errors import CollectorUnavailable, DashboardError, NotACollector, NotAuthorized, RequestRejected
 from .money import as_money
 
+Params = Mapping[str, str | Sequence[str]]
+"""Read-API query parameters; a sequence is a repeated parameter (`layer=chat&layer=analysis`)."""
 SPEND_MONEY = ("cost_usd", "priced_cost_usd", "unpriced_cost_usd")
 CALLS_MONEY = ("cost_usd", "reported_cost_usd")
 REVIEW_MONEY = ("estimated_cost_usd",)
 DEFAULT_TIMEOUT_S = 15.0
+SERVICE = "tokenledger-collector"
+"""What a tokenledger collector's `/healthz` names itself (collector/api/routes/health.py)."""
 
 
 class ReadClient:
@@ -49,16 +53,34 @@ class ReadClient:
     def healthz(self) -> dict[str, Any]:
         return self._request("GET", "/healthz", token=None).json()
 
-    def spend(self, group_by: list[str] | tuple[str, ...], params: Mapping[str, str]) -> pl.DataFrame:
+    def identify(self) -> str:
+        """The collector's health status (`ok`, or `unavailable` while its store does not answer).
+
+        NotACollector when something answers at the URL but its `/healthz` does not name a tokenledger collector
+        (another service, or the dashboard itself); CollectorUnavailable when nothing answers.
+        """
+        response = self._send("GET", self.base_url + "/healthz", headers={})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("service") != SERVICE:
+            raise NotACollector(
+                f"{self.base_url} is not a tokenledger collector: its /healthz answered {response.status_code} "
+                f"without naming {SERVICE!r}. Check --collector or TOKENLEDGER_COLLECTOR_URL."
+            )
+        return str(body.get("status"))
+
+    def spend(self, group_by: list[str] | tuple[str, ...], params: Params) -> pl.DataFrame:
         """`GET /api/v1/spend`: one row per group, costs as `MONEY`."""
-        frame = self._arrow("/api/v1/spend", {**params, "group_by": ",".join(group_by)})
+        frame = self._arrow("/api/v1/spend", {**params, "group_by": _groups(group_by)})
         return as_money(frame, SPEND_MONEY)
 
-    def latency(self, group_by: list[str] | tuple[str, ...], params: Mapping[str, str]) -> pl.DataFrame:
+    def latency(self, group_by: list[str] | tuple[str, ...], params: Params) -> pl.DataFrame:
         """`GET /api/v1/latency`: p50/p95/p99 ms, error rate and mean ttft per group."""
-        return self._arrow("/api/v1/latency", {**params, "group_by": ",".join(group_by)})
+        return self._arrow("/api/v1/latency", {**params, "group_by": _groups(group_by)})
 
-    def calls(self, params: Mapping[str, str], *, limit: int = 1000, offset: int = 0) -> pl.DataFrame:
+    def calls(self, params: Params, *, limit: int = 1000, offset: int = 0) -> pl.DataFrame:
         """`GET /api/v1/calls`: raw rows, newest first."""
         frame = self._arrow("/api/v1/calls", {**params, "limit": str(limit), "offset": str(offset)})
         return as_money(frame, CALLS_MONEY)
@@ -94,7 +116,7 @@ class ReadClient:
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
-    def _arrow(self, path: str, params: Mapping[str, str]) -> pl.DataFrame:
+    def _arrow(self, path: str, params: Params) -> pl.DataFrame:
         response = self._request("GET", path, token=self._read_token, params={**params, "format": "arrow"})
         try:
             table = pa.ipc.open_stream(response.content).read_all()
@@ -106,15 +128,7 @@ class ReadClient:
 
     def _request(self, method: str, path: str, *, token: str | None, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        url = self.base_url + path
-        try:
-            response = self._http.request(method, url, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise CollectorUnavailable(f"The collector at {self.base_url} did not answer in time.") from exc
-        except httpx.TransportError as exc:
-            raise CollectorUnavailable(
-                f"Cannot reach the collector at {self.base_url}. Is `tokenledger collector` running? ({exc})"
-            ) from exc
+        response = self._send(method, self.base_url + path, headers=headers, **kwargs)
         status = response.status_code
         if status < 400:
             return response
@@ -124,6 +138,20 @@ class ReadClient:
         if status >= 500 or status == 429:
             raise CollectorUnavailable(f"The collector at {self.base_url} is unavailable ({status}: {detail}).")
         raise RequestRejected(f"The collector rejected {method} {path} ({status}: {detail}).", status)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise CollectorUnavailable(f"The collector at {self.base_url} did not answer in time.") from exc
+        except httpx.TransportError as exc:
+            raise CollectorUnavailable(
+                f"Cannot reach the collector at {self.base_url}. Is `tokenledger collector` running? ({exc})"
+            ) from exc
+
+
+def _groups(group_by: Sequence[str]) -> str:
+    return ",".join(group_by) or "none"  # the API refuses an empty group_by; `none` asks for one total row
 
 
 def _refusal(method: str, token: str | None, status: int, detail: str) -> str:

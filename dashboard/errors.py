@@ -2,6 +2,7 @@
 
 DashboardError
  ├── CollectorUnavailable   the collector cannot be reached, timed out, or answered 5xx / 429
+ ├── NotACollector          something answers at the URL, but its /healthz does not name a tokenledger collector
  ├── NotAuthorized          401 / 403: the token is missing, wrong, or lacks the scope
  └── RequestRejected        any other 4xx: the collector's own message is kept
 """
@@ -14,6 +15,10 @@ class DashboardError(Exception):
 
 
 class CollectorUnavailable(DashboardError):
+    pass
+
+
+class NotACollector(DashboardError):
     pass
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_COLLECTOR_URL = "http://127.0.0.1:4318"
 COLLECTOR_URL_ENV = "TOKENLEDGER_COLLECTOR_URL"
@@ -38,12 +39,24 @@ class Settings:
         return self.read_token or self.admin_token
 
 
+def collector_url(text: str, source: str) -> str:
+    """`text` as a collector base URL (no trailing slash); SettingsError naming `source` (the flag or variable that
+    gave it) unless it is http(s) with a host: `127.0.0.1:4318` would otherwise parse as scheme `127.0.0.1`."""
+    url = text.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{source} must be an http(s) URL with a host, like {DEFAULT_COLLECTOR_URL}; got {text!r}")
+    return url
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from `environ` (default `os.environ`); a bad value raises SettingsError naming the variable."""
     env = os.environ if environ is None else environ
-    url = (env.get(COLLECTOR_URL_ENV) or DEFAULT_COLLECTOR_URL).strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise SettingsError(f"{COLLECTOR_URL_ENV} must be an http(s) URL, got {url!r}")
+    url = collector_url(env.get(COLLECTOR_URL_ENV) or DEFAULT_COLLECTOR_URL, COLLECTOR_URL_ENV)
     ttl_text = env.get(CACHE_TTL_ENV) or str(DEFAULT_CACHE_TTL_S)
     try:
         ttl = int(ttl_text)

@@ -1,4 +1,8 @@
-"""Spend shaping: priced against estimated, per layer, per day, breakdowns. Polars in, polars out."""
+"""Spend shaping: priced against estimated, per layer, per day, breakdowns. Polars in, polars out.
+
+"Priced rows only" is a read filter (`pricing_unknown=false`, see `Filters.priced_only`), not a reshaping of
+mixed rows: the collector then sums tokens over the priced calls alone, so every token column is a real count.
+"""
 
 from __future__ import annotations
 
@@ -77,24 +81,24 @@ def _sort_layers(df: pl.DataFrame) -> pl.DataFrame:
     return df.join(rank, on="layer", how="left").sort("_rank").drop("_rank")
 
 
-def by_layer_with_change(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
-    """Per layer: calls, priced, estimated, total, the previous period's total, and the change.
+def with_change(current: pl.DataFrame, previous: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Per value of `key`: calls, tokens, priced, estimated, total, the previous period's total, and the change.
 
-    Layers present in either period appear; a layer absent from a period counts 0 there.
+    Values present in either period appear; a value absent from a period counts 0 there. Biggest total first.
     """
+    counts = ("calls", "unpriced_calls", "input_tokens", "output_tokens")
     cur = (
-        ensure_spend(current, ["layer"])
-        .group_by("layer")
+        ensure_spend(current, [key])
+        .group_by(key)
         .agg(
-            pl.col("calls").sum(),
-            pl.col("unpriced_calls").sum(),
+            *(pl.col(c).sum() for c in counts),
             pl.col("priced_cost_usd").sum().alias("priced_usd"),
             pl.col("unpriced_cost_usd").sum().alias("estimated_usd"),
         )
     )
-    prev = ensure_spend(previous, ["layer"]).group_by("layer").agg(pl.col("cost_usd").sum().alias("previous_total_usd"))
-    out = cur.join(prev, on="layer", how="full", coalesce=True).with_columns(
-        pl.col("calls", "unpriced_calls").fill_null(0),
+    prev = ensure_spend(previous, [key]).group_by(key).agg(pl.col("cost_usd").sum().alias("previous_total_usd"))
+    out = cur.join(prev, on=key, how="full", coalesce=True).with_columns(
+        pl.col(*counts).fill_null(0),
         pl.col("priced_usd", "estimated_usd", "previous_total_usd").fill_null(pl.lit(0, MONEY)).cast(MONEY),
     )
     out = out.with_columns((pl.col("priced_usd") + pl.col("estimated_usd")).cast(MONEY).alias("total_usd"))
@@ -105,22 +109,17 @@ def by_layer_with_change(current: pl.DataFrame, previous: pl.DataFrame) -> pl.Da
         .otherwise(None)
         .alias("change_pct")
     )
+    grand = total(out, "total_usd")
+    share = (pl.col("total_usd").cast(pl.Float64) / float(grand)) if grand else pl.lit(None, pl.Float64)
+    out = out.with_columns(share.alias("share"))
+    return out.sort(["total_usd", key], descending=[True, False])
+
+
+def by_layer_with_change(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """Per layer (product order): calls, priced, estimated, total, the previous period's total, and the change."""
+    out = with_change(current, previous, "layer")
     cols = ["layer", "calls", "unpriced_calls", "priced_usd", "estimated_usd", "total_usd"]
     return _sort_layers(out.select(*cols, "previous_total_usd", "change_usd", "change_pct"))
-
-
-def priced_only(df: pl.DataFrame) -> pl.DataFrame:
-    """Keep only priced spend (pricing_unknown = false): calls and costs without the estimates.
-
-    Token counts cannot be split by the aggregate API, so they are dropped rather than shown mixed.
-    """
-    out = df.with_columns(
-        (pl.col("calls") - pl.col("unpriced_calls")).alias("calls"),
-        pl.col("priced_cost_usd").alias("cost_usd"),
-        pl.lit(0, pl.Int64).alias("unpriced_calls"),
-        pl.lit(0, MONEY).alias("unpriced_cost_usd"),
-    )
-    return out.drop("input_tokens", "output_tokens", strict=False).filter(pl.col("calls") > 0)
 
 
 def daily_by_layer(df: pl.DataFrame) -> pl.DataFrame:
@@ -128,16 +127,6 @@ def daily_by_layer(df: pl.DataFrame) -> pl.DataFrame:
     df = ensure_spend(df, ["day", "layer"])
     out = df.group_by("day", "layer").agg(pl.col(c).sum() for c in ("calls", *SPEND_COSTS))
     return out.sort("day", "layer")
-
-
-def breakdown(df: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Spend by one dimension, biggest first, with each group's share of the total (a float, for display)."""
-    df = ensure_spend(df, [key])
-    cols = [c for c in ("calls", "unpriced_calls", "input_tokens", "output_tokens", *SPEND_COSTS) if c in df.columns]
-    out = df.group_by(key).agg(pl.col(c).sum() for c in cols)
-    grand = total(out, "cost_usd")
-    share = (pl.col("cost_usd").cast(pl.Float64) / float(grand)) if grand else pl.lit(None, pl.Float64)
-    return out.with_columns(share.alias("share")).sort(["cost_usd", key], descending=[True, False])
 
 
 def report_table(df: pl.DataFrame, group_by: list[str]) -> pl.DataFrame:

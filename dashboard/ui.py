@@ -61,11 +61,20 @@ def _fetch(
     return data, datetime.now(UTC)
 
 
-def _get(kind: str, args: tuple = (), params: dict[str, str] | None = None) -> Any:
+@st.cache_data(ttl=_ttl_s(), show_spinner=False)
+def _identify(url: str) -> str:
+    # Before any read: a URL that reaches some other server (the dashboard itself, say) is named as such, instead
+    # of failing later as "not an Arrow stream". Errors are not cached, so a fixed URL is checked again.
+    with ReadClient(url) as client:
+        return client.identify()
+
+
+def _get(kind: str, args: tuple = (), params: dict[str, Any] | None = None) -> Any:
     s = settings()
-    data, fetched_at = _fetch(
-        s.collector_url, s.read_token, s.admin_token, kind, args, tuple(sorted((params or {}).items()))
-    )
+    _identify(s.collector_url)
+    # A filter with several values is a list: a tuple keeps the cache key hashable (httpx repeats either).
+    frozen = tuple(sorted((k, v if isinstance(v, str) else tuple(v)) for k, v in (params or {}).items()))
+    data, fetched_at = _fetch(s.collector_url, s.read_token, s.admin_token, kind, args, frozen)
     st.session_state.setdefault(_FETCHED, []).append(fetched_at)
     return data
 
@@ -102,6 +111,7 @@ def admin_client() -> ReadClient:
 def refresh() -> None:
     """Drop every cached answer so the next run fetches afresh."""
     _fetch.clear()
+    _identify.clear()
 
 
 @contextmanager
@@ -134,32 +144,50 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
+PRICED_WIDGET = "spend_priced_only"
+"""The Spend page's "Priced rows only" switch; the URL carries it as `priced=true`."""
+
+
 def sidebar_filters() -> flt.Filters:
-    """Date range and dimension filters in the sidebar; the choice persists across pages (widget keys)."""
+    """Date range and dimension filters (several values each) in the sidebar, kept in the URL so a view can be
+    shared. The URL sets the widgets on a session's first run; an unusable value in it is shown as a warning."""
     options = flt.filter_options(_get("spend", tuple(flt.FILTER_KEYS), {}))
     today = today_utc()
     sb = st.sidebar
     sb.header("Filters")
-    initial = _range_from_query(st.query_params) or flt.month_to_date(today)
-    picked = sb.date_input("Date range (UTC)", value=initial, key="f_dates", format="YYYY-MM-DD")
+    if "f_dates" not in st.session_state:  # first run of this session: the URL decides, then the widgets do
+        choice = flt.from_query({k: st.query_params.get_all(k) for k in st.query_params}, options)
+        for problem in choice.problems:
+            st.warning(problem, icon=":material/link_off:")
+        st.session_state["f_dates"] = choice.dates or flt.month_to_date(today)
+        for key, values in choice.values.items():
+            st.session_state[f"f_{key}"] = values
+        if choice.priced_only is not None:
+            st.session_state[PRICED_WIDGET] = choice.priced_only
+    picked = sb.date_input("Date range (UTC)", key="f_dates", format="YYYY-MM-DD")
     start, end = _range(picked, today)
     chosen = {}
     for key in flt.FILTER_KEYS:
-        value = sb.selectbox(key.capitalize(), [ALL, *options[key]], key=f"f_{key}")
-        chosen[key] = None if value == ALL else value
+        chosen[key] = tuple(sb.multiselect(key.capitalize(), options[key], key=f"f_{key}", placeholder=ALL))
     f = flt.Filters(start, end, **chosen)
     st.session_state[_FILTERS] = f
+    kept = {flt.PRICED_KEY: st.query_params.get_all(flt.PRICED_KEY)} if flt.PRICED_KEY in st.query_params else {}
+    _set_query({**f.query(), **kept})
     return f
 
 
-def _range_from_query(query: Any) -> tuple[date, date] | None:
-    """`?from=2026-10-01&to=2026-10-31` opens the dashboard on that range (a link finance can share)."""
-    try:
-        start = date.fromisoformat(query.get("from", ""))
-        end = date.fromisoformat(query.get("to", "")) if query.get("to") else start
-    except ValueError:
-        return None
-    return (start, end) if start <= end else None
+def share_priced_only(priced: bool) -> None:
+    """Put the Spend page's "Priced rows only" switch in the URL (or take it out)."""
+    query = {k: st.query_params.get_all(k) for k in st.query_params}
+    query.pop(flt.PRICED_KEY, None)
+    _set_query({**query, **({flt.PRICED_KEY: "true"} if priced else {})})
+
+
+def _set_query(query: dict[str, str | list[str]]) -> None:
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    wanted = {k: [v] if isinstance(v, str) else list(v) for k, v in query.items()}
+    if current != wanted:  # writing an unchanged URL would still send a message to the browser
+        st.query_params.from_dict(wanted)
 
 
 def _range(picked: Any, today: date) -> tuple[date, date]:

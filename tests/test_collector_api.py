@@ -92,13 +92,13 @@ def test_spend_by_day_and_layer(api):
 
 
 def test_spend_totals_and_filters(api):
-    (total,) = get(api, "/api/v1/spend", group_by="").json()["rows"]
+    (total,) = get(api, "/api/v1/spend", group_by="none").json()["rows"]
     assert total["calls"] == 6
     assert Decimal(total["cost_usd"]) == Decimal("0.003") + Decimal("1.018") + Decimal("0.002") + Decimal("0.0015")
     assert Decimal(total["cost_usd"]) == Decimal(total["priced_cost_usd"]) + Decimal(total["unpriced_cost_usd"])
 
     def calls(**params):
-        rows = get(api, "/api/v1/spend", group_by="", **params).json()["rows"]
+        rows = get(api, "/api/v1/spend", group_by="none", **params).json()["rows"]
         return rows[0]["calls"]
 
     assert calls(start="2025-11-02") == 4
@@ -206,5 +206,5 @@ def test_bad_parameters_are_400_with_a_message(api, path, params, message):
 
 def test_a_filter_value_never_becomes_sql(api):
     evil = "x' OR '1'='1"
-    assert get(api, "/api/v1/spend", group_by="", layer=evil).json()["rows"][0]["calls"] == 0
+    assert get(api, "/api/v1/spend", group_by="none", layer=evil).json()["rows"][0]["calls"] == 0
     assert get(api, "/api/v1/calls").json()["total"] == 6

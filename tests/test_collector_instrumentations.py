@@ -126,7 +126,7 @@ def test_sdk_tracing_plus_a_second_instrumentation_is_one_row_per_call(collector
     rows = _rows(collector)
     assert len(rows) == 2  # four spans, two provider calls
     assert len({r["response_id"] for r in rows}) == 2
-    spend = httpx.get(collector.url + "/api/v1/spend", params={"group_by": ""}).json()["rows"][0]
+    spend = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "none"}).json()["rows"][0]
     assert spend["calls"] == 2
 
 

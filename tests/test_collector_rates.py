@@ -149,7 +149,7 @@ def test_a_free_model_is_priced_zero_not_unknown(collector):
     assert post_card(collector, free).status_code == 201
     row = rows(collector)["d000000000000001"]
     assert (row["cost_usd"], row["pricing_unknown"]) == ("0", False)
-    (spend,) = httpx.get(collector.url + "/api/v1/spend", params={"group_by": ""}).json()["rows"]
+    (spend,) = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "none"}).json()["rows"]
     assert (spend["unpriced_calls"], spend["cost_usd"]) == (0, "0")
 
 

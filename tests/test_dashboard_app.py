@@ -223,7 +223,7 @@ def test_overview_layer_totals_match_the_fed_spans(seeded):
 
 def test_sidebar_filter_narrows_every_figure(seeded):
     at = open_app()
-    at.selectbox(key="f_layer").set_value("chat").run()
+    at.multiselect(key="f_layer").set_value(["chat"]).run()
     assert not at.exception
     chat = expected_by_layer(IN_PERIOD)["chat"]
     assert [r["Layer"] for r in at.table[0].value.to_dict("records")] == ["chat"]

@@ -3,13 +3,14 @@
 from ._calls import CALL_COLUMNS, CALL_SCHEMA, MONEY_LIMIT, MONEY_TYPE, fits_money, money
 from ._cards import card_json
 from ._duckdb import Store, StoreError
-from ._reads import GROUP_KEYS, CallFilter
+from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
 from ._repricing import Repricing
 
 __all__ = [
     "CALL_COLUMNS",
     "CALL_SCHEMA",
     "GROUP_KEYS",
+    "VALUE_FILTERS",
     "MONEY_LIMIT",
     "MONEY_TYPE",
     "CallFilter",

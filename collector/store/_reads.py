@@ -26,23 +26,39 @@ GROUP_KEYS: dict[str, str] = {
 }
 """What `group_by` accepts, and the SQL of each key (never built from the request)."""
 
-_EQUALITY_FILTERS = ("layer", "model", "provider", "service", "environment", "requested_model")
+VALUE_FILTERS = ("layer", "model", "provider", "service", "environment", "requested_model")
+"""Columns a read can filter on by value (the names are SQL columns, never built from the request)."""
+Values = str | tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
 class CallFilter:
-    """Which calls a read covers: a time range [start, end) on the call's start time, and equality filters."""
+    """Which calls a read covers: a time range [start, end) on the call's start time, and value filters.
+
+    A value filter holds one value or several (a call matches any of them: SQL `IN`); a plain string is one value,
+    so single-value callers keep working. An empty tuple is refused: it would match nothing, silently.
+    """
 
     start: datetime | None = None
     end: datetime | None = None
-    layer: str | None = None
-    model: str | None = None
-    provider: str | None = None
-    service: str | None = None
-    environment: str | None = None
-    requested_model: str | None = None
+    layer: Values = None
+    model: Values = None
+    provider: Values = None
+    service: Values = None
+    environment: Values = None
+    requested_model: Values = None
     """The model the policy replaced (calls where RESTRICT_MODELS substituted it)."""
     pricing_unknown: bool | None = None
+
+    def __post_init__(self) -> None:
+        for name in VALUE_FILTERS:
+            wanted = getattr(self, name)
+            if wanted is None:
+                continue
+            values = (wanted,) if isinstance(wanted, str) else tuple(dict.fromkeys(wanted))
+            if not values:
+                raise ValueError(f"{name} filter has no value")
+            object.__setattr__(self, name, values)  # frozen: normalised once, here
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -52,11 +68,11 @@ class CallFilter:
         if self.end is not None:
             clauses.append("start_time < ?")
             params.append(self.end)
-        for name in _EQUALITY_FILTERS:
+        for name in VALUE_FILTERS:
             wanted = getattr(self, name)
             if wanted is not None:
-                clauses.append(f"{name} = ?")
-                params.append(wanted)
+                clauses.append(f"{name} IN ({', '.join('?' * len(wanted))})")
+                params.extend(wanted)
         if self.pricing_unknown is not None:
             clauses.append("pricing_unknown = ?")
             params.append(self.pricing_unknown)

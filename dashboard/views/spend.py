@@ -1,4 +1,6 @@
-"""Spend: daily spend by layer, breakdowns, and the report table with CSV download."""
+"""Spend: daily spend by layer, breakdowns against the previous period, and the report table with CSV download."""
+
+from dataclasses import replace
 
 import streamlit as st
 
@@ -7,22 +9,25 @@ from dashboard.filters import describe_period
 
 TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
 BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "Environment": "environment"}
-MONEY_COLUMN = st.column_config.NumberColumn(format="$%.4f")
+BREAKDOWN_KEYS = list(BREAKDOWNS.values())
+USD = "$%.6f"
 
 f = ui.current_filters()
+prev = f.previous()
 st.title("Spend")
-st.caption(describe_period(f.start, f.end))
+st.caption(f"{describe_period(f.start, f.end)}, compared with {describe_period(prev.start, prev.end)}")
 priced = st.toggle(
     "Priced rows only",
-    key="spend_priced_only",
+    key=ui.PRICED_WIDGET,
     help="Leave out calls whose model had no rate card (pricing_unknown = true): figures for finance reports.",
 )
+ui.share_priced_only(priced)
+f, prev = replace(f, priced_only=priced), replace(prev, priced_only=priced)
 
 with ui.guard():
     daily = spend.ensure_spend(ui.fetch_spend(["day", "layer"], f), ["day", "layer"])
     table = spend.ensure_spend(ui.fetch_spend(TABLE_KEYS, f), TABLE_KEYS)
-if priced:
-    daily, table = spend.priced_only(daily), spend.priced_only(table)
+    before = spend.ensure_spend(ui.fetch_spend(BREAKDOWN_KEYS, prev), BREAKDOWN_KEYS)
 
 t = spend.totals(table)
 c1, c2, c3 = st.columns(3)
@@ -40,22 +45,28 @@ else:
     st.altair_chart(charts.layers_stacked_daily(spend.daily_by_layer(daily)), width="stretch")
 
 st.subheader("Breakdowns")
+st.caption(f"Against {describe_period(prev.start, prev.end)}. Estimated: calls with no rate card.")
 for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), strict=True):
     with tab:
-        frame = spend.breakdown(table, key)
+        frame = spend.with_change(table, before, key)
         if frame.is_empty():
             st.info("Nothing to break down.")
             continue
-        left, right = st.columns([3, 2])
-        left.altair_chart(charts.breakdown_bars(frame, key), width="stretch")
-        right.dataframe(
-            frame.select(key, "calls", "cost_usd", "share"),
+        st.altair_chart(charts.breakdown_bars(frame.rename({"total_usd": "cost_usd"}), key), width="stretch")
+        st.dataframe(
+            frame.select(
+                key, "calls", "priced_usd", "estimated_usd", "total_usd", "previous_total_usd", "change_pct", "share"
+            ),
             hide_index=True,
             placeholder="—",
             column_config={
                 key: label,
                 "calls": "Calls",
-                "cost_usd": st.column_config.NumberColumn("Spend", format="$%.4f"),
+                "priced_usd": st.column_config.NumberColumn("Priced", format=USD),
+                "estimated_usd": st.column_config.NumberColumn("Estimated (unpriced)", format=USD),
+                "total_usd": st.column_config.NumberColumn("Total incl. estimates", format=USD),
+                "previous_total_usd": st.column_config.NumberColumn("Previous period", format=USD),
+                "change_pct": st.column_config.NumberColumn("Change", format="percent"),
                 "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
             },
         )
@@ -67,9 +78,9 @@ st.dataframe(
     hide_index=True,
     placeholder="—",
     column_config={
-        "priced_cost_usd": st.column_config.NumberColumn("Priced USD", format="$%.6f"),
-        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.6f"),
-        "total_cost_usd": st.column_config.NumberColumn("Total USD", format="$%.6f"),
+        "priced_cost_usd": st.column_config.NumberColumn("Priced USD", format=USD),
+        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format=USD),
+        "total_cost_usd": st.column_config.NumberColumn("Total USD", format=USD),
     },
 )
 name = f"tokenledger-spend-{f.start}-{f.end}{'-priced' if priced else ''}.csv"

@@ -5,30 +5,24 @@ from fastapi.responses import Response
 
 from ...deps import ReadAuth, StoreDep
 from ..formats import respond
-from ..params import Filter, OutputFormat, bad
+from ..params import FilterWithPricing, OutputFormat, StrictQuery, bad
 
-router = APIRouter(tags=["read"], dependencies=[ReadAuth])
+router = APIRouter(tags=["read"], dependencies=[ReadAuth, StrictQuery])
 MAX_LIMIT = 100_000
 
 
 @router.get("/api/v1/calls")
 def calls(
     store: StoreDep,
-    where: Filter,
+    where: FilterWithPricing,
     format: OutputFormat,
     limit: Annotated[str, Query(description=f"rows per page, 0..{MAX_LIMIT}")] = "100",
     offset: Annotated[str, Query(description="rows to skip")] = "0",
-    pricing_unknown: Annotated[str | None, Query(description="true or false")] = None,
 ) -> Response:
     """Raw call rows, newest first."""
     page, skip = _natural("limit", limit), _natural("offset", offset)
     if page > MAX_LIMIT:
         raise bad(f"limit must be at most {MAX_LIMIT}, got {page}")
-    if pricing_unknown is not None:
-        flag = pricing_unknown.strip().lower()
-        if flag not in ("true", "false"):
-            raise bad(f"pricing_unknown must be true or false, got {pricing_unknown!r}")
-        where = where.__class__(**{**where.__dict__, "pricing_unknown": flag == "true"})
     table, total = store.calls(where, page, skip)
     return respond(table, format, extra={"total": total, "limit": page, "offset": skip})
 

@@ -18,7 +18,7 @@ from rates.types import decimal_text
 from ...deps import AdminAuth, ReadAuth, StoreDep
 from ...store import Repricing, card_json
 from ..formats import respond
-from ..params import OutputFormat, bad
+from ..params import OutputFormat, StrictQuery, bad
 
 router = APIRouter(tags=["rates"])
 _MAX_CARD_BYTES = 64 * 1024
@@ -33,7 +33,7 @@ def _card_ids(table: pa.Table) -> pa.Array:
     return pa.array(ids, pa.string())
 
 
-@router.get("/api/v1/rates", dependencies=[ReadAuth])
+@router.get("/api/v1/rates", dependencies=[ReadAuth, StrictQuery])
 def list_rates(store: StoreDep, format: OutputFormat) -> Response:
     """`{"cards": [...]}`: every stored card (all versions), with where it came from (`seed` or `api`)."""
     table = store.rate_cards()
@@ -41,7 +41,7 @@ def list_rates(store: StoreDep, format: OutputFormat) -> Response:
     return respond(table, format, key="cards")
 
 
-@router.get("/api/v1/repricings", dependencies=[ReadAuth])
+@router.get("/api/v1/repricings", dependencies=[ReadAuth, StrictQuery])
 def repricings(store: StoreDep, format: OutputFormat) -> Response:
     """`{"repricings": [...]}`: the audit log of applied cards, newest first."""
     return respond(store.repricings(), format, key="repricings")
@@ -57,7 +57,7 @@ def _summary(result: Repricing) -> dict:
     }
 
 
-@router.post("/api/v1/rates", dependencies=[AdminAuth])
+@router.post("/api/v1/rates", dependencies=[AdminAuth, StrictQuery])
 async def add_rate(
     request: Request,
     store: StoreDep,

@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse, Response
 from ...deps import ReadAuth, StoreDep
 from ...store import card_json
 from ..formats import json_rows, respond
-from ..params import Filter, OutputFormat
+from ..params import Filter, OutputFormat, StrictQuery
 
 log = logging.getLogger("collector.review")
-router = APIRouter(tags=["read"], dependencies=[ReadAuth])
+router = APIRouter(tags=["read"], dependencies=[ReadAuth, StrictQuery])
 _SUGGESTED = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
 
 
