@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .spend import NONE_LABEL, layer_order
+from .spend import NONE_LABEL, key_types, sort_layers
 
 PERCENTILES = ("p50_ms", "p95_ms", "p99_ms")
 LATENCY_METRICS = ("calls", *PERCENTILES, "error_rate", "ttft_ms")
@@ -15,6 +15,7 @@ def ensure_latency(df: pl.DataFrame, group_by: list[str]) -> pl.DataFrame:
     if df.width == 0:
         schema = {k: (pl.Date() if k == "day" else pl.String()) for k in group_by}
         df = pl.DataFrame(schema=schema | {"calls": pl.Int64()})
+    df = key_types(df, group_by)
     adds = [pl.lit(None, pl.Float64).alias(c) for c in LATENCY_METRICS if c not in df.columns]
     df = df.with_columns(adds) if adds else df
     casts = [pl.col(c).cast(pl.Float64) for c in (*PERCENTILES, "error_rate", "ttft_ms")]
@@ -40,9 +41,7 @@ def summary(df: pl.DataFrame, key: str) -> pl.DataFrame:
     """One row per group: calls, p50/p95/p99 ms, error rate, mean ttft for streams; layers in product order."""
     df = ensure_latency(df, [key]).select(key, *LATENCY_METRICS)
     if key == "layer":
-        order = layer_order(df.get_column("layer").to_list())
-        rank = pl.DataFrame({"layer": order, "_rank": list(range(len(order)))})
-        return df.join(rank, on="layer", how="left").sort("_rank").drop("_rank")
+        return sort_layers(df)
     return df.sort("calls", key, descending=[True, False])
 
 

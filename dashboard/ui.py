@@ -22,6 +22,8 @@ from .settings import DEFAULT_CACHE_TTL_S, Settings, SettingsError, load_setting
 _FETCHED = "_tl_fetched_at"
 _FILTERS = "_tl_filters"
 ALL = "All"
+EMPTY_RANGE = "No LLM calls in this range."
+"""What a page shows when the chosen range (and filters) hold no calls."""
 
 
 def settings() -> Settings:

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 import rates
 from dashboard import review, spend
 from dashboard.money import format_usd
+from dashboard.ui import EMPTY_RANGE
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}  # the range every page is opened on (previous: September)
@@ -475,3 +476,31 @@ def test_layer_totals_helper_agrees_with_the_data_layer():
         assert c.price().pricing_unknown == (c.model in UNPRICED), c.model
     assert spend.KNOWN_LAYERS == ("chat", "analysis", "drafts", "agents")
     assert review.banner_text is not None
+
+
+PAGES = ("overview", "spend", "latency", "review", "policy")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_an_empty_collector_says_so(start_collector, tmp_path, monkeypatch, page):
+    # a fresh collector: every read answers with zero rows (no schema from which to type a `layer` column)
+    handle = start_collector(tmp_path, mode="thread")
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app(None if page == "overview" else page)
+    if page == "review":
+        assert any("No unpriced models" in s.value for s in at.success)
+    else:
+        assert [i.value for i in at.info] == [EMPTY_RANGE], page
+
+
+@pytest.mark.parametrize("page", ["overview", "latency", "policy", "spend"])
+def test_a_range_with_no_calls_says_so(seeded, page):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"from": "2027-03-01", "to": "2027-03-31"})  # after the seed: nothing in range
+    at.run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert EMPTY_RANGE in [i.value for i in at.info], page

@@ -202,6 +202,28 @@ def test_ensure_spend_fills_an_empty_answer():
     assert out.is_empty() and "priced_cost_usd" in out.columns and "layer" in out.columns
 
 
+def null_keyed(keys: tuple[str, ...], metrics: dict[str, pl.DataType]) -> pl.DataFrame:
+    """What the API's Arrow answer with no rows becomes: its key columns typed Null."""
+    return pl.DataFrame(schema=dict.fromkeys(keys, pl.Null()) | metrics)
+
+
+def test_layers_of_an_empty_period_with_null_typed_keys():
+    counts = {c: pl.Int64() for c in spend.SPEND_COUNTS} | {c: MONEY for c in spend.SPEND_COSTS}
+    empty = null_keyed(("layer",), counts)
+    assert spend.by_layer_with_change(empty, empty).is_empty()
+    before = spend_frame([row("1", "1", layer="chat")], ("layer",))
+    out = spend.by_layer_with_change(empty, before)  # nothing now, something in the previous period
+    assert out.get_column("layer").to_list() == ["chat"] and out.item(0, "previous_total_usd") == D(1)
+    daily = spend.daily_by_layer(null_keyed(("day", "layer"), counts))
+    assert daily.is_empty() and daily.schema["day"] == pl.Date
+
+
+def test_latency_summary_of_an_empty_period_with_null_typed_keys():
+    metrics = {c: pl.Float64() for c in latency.LATENCY_METRICS} | {"calls": pl.Int64()}
+    assert latency.summary(null_keyed(("layer",), metrics), "layer").is_empty()
+    assert latency.percentiles_long(null_keyed(("day", "layer"), metrics), "layer").is_empty()
+
+
 # -- latency ---------------------------------------------------------------------------------------------------
 
 

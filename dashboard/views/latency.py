@@ -16,7 +16,7 @@ with ui.guard():
 
 summary = latency.summary(overall, by)
 if summary.is_empty():
-    st.info("No LLM calls in this period.")
+    st.info(ui.EMPTY_RANGE, icon=":material/info:")
     st.stop()
 
 st.subheader(f"Per {by}")

@@ -15,6 +15,9 @@ with ui.guard():
     spend = ui.fetch_spend(policy.GROUP_BY, f)
 
 hit, seen = policy.substitution_share(spend)
+if seen == 0:
+    st.info(ui.EMPTY_RANGE, icon=":material/info:")
+    st.stop()
 subs = policy.substitutions(spend)
 c1, c2 = st.columns(2)
 c1.metric("Substituted calls", f"{hit:,}", help=f"out of {seen:,} calls in the period")

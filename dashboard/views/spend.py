@@ -24,6 +24,10 @@ with ui.guard():
 if priced:
     daily, table = spend.priced_only(daily), spend.priced_only(table)
 
+if table.is_empty():
+    st.info(ui.EMPTY_RANGE, icon=":material/info:")
+    st.stop()
+
 t = spend.totals(table)
 c1, c2, c3 = st.columns(3)
 c1.metric("Priced spend", money.format_usd(t.priced_usd))
@@ -34,10 +38,7 @@ else:
 c3.metric("Calls", f"{t.calls:,}")
 
 st.subheader("Daily spend by layer")
-if daily.is_empty():
-    st.info("No LLM calls in this period.")
-else:
-    st.altair_chart(charts.layers_stacked_daily(spend.daily_by_layer(daily)), width="stretch")
+st.altair_chart(charts.layers_stacked_daily(spend.daily_by_layer(daily)), width="stretch")
 
 st.subheader("Breakdowns")
 for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), strict=True):
