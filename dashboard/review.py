@@ -197,6 +197,11 @@ def _tier(fields: Mapping[str, str]) -> dict[str, Any] | None:
     return {"above_input_tokens": int(threshold), **_rates(fields, "long_context_")}
 
 
+def same_card(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two card payloads (from `card_payload`) ask for the same card: model, rates, tier, date, note."""
+    return dict(a) == dict(b)
+
+
 def applied_text(model: str, effective_from: str, result: Mapping[str, Any]) -> str:
     """The message after Apply: which model, from when, how many rows were repriced."""
     rows = result.get("rows")

@@ -329,7 +329,7 @@ def test_review_page_without_admin_token_says_so(seeded, monkeypatch):
     at.selectbox(key="review_model").set_value("grok-9-preview").run()
     at.text_input(key="card_grok-9-preview_input_usd_per_mtok").input("0.30")
     at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20")
-    button(at, "Apply card").click().run()
+    button(at, "Preview repricing").click().run()
     assert not at.exception
     assert "admin token" in at.error[0].value and "TOKENLEDGER_ADMIN_TOKEN" in at.error[0].value
     assert set(at.dataframe[0].value["model"]) == UNPRICED  # nothing changed
@@ -438,10 +438,32 @@ def test_review_against_an_open_collector_needs_no_token(start_collector, send_s
         monkeypatch.delenv(name, raising=False)
     at = open_app("review")
     assert set(at.dataframe[0].value["model"]) == UNPRICED
-    button(at, "Apply card").click().run()  # gpt-4o-mini, prefilled from its suggestion
+    button(at, "Preview repricing").click().run()  # gpt-4o-mini, prefilled from its suggestion
+    button(at, "Apply card").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("gpt-4o-mini now has a rate card" in s.value for s in at.success)
     assert set(at.dataframe[0].value["model"]) == {"grok-9-preview"}
+
+
+def test_review_preview_is_the_primary_action_and_apply_needs_a_preview_of_the_values(seeded):
+    at = open_app("review")
+    at.selectbox(key="review_model").set_value("grok-9-preview").run()
+    assert button(at, "Preview repricing").proto.type == "primary"
+    assert button(at, "Apply card").proto.type != "primary"
+    assert button(at, "Apply card").disabled  # nothing previewed yet
+    at.text_input(key="card_grok-9-preview_input_usd_per_mtok").input("0.30")
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20").run()
+    assert button(at, "Apply card").disabled
+    button(at, "Preview repricing").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not button(at, "Apply card").disabled
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.25").run()  # changed after the preview
+    assert button(at, "Apply card").disabled
+    assert not any("Repricing preview" == h.value for h in at.subheader)  # the old preview no longer shows
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20").run()  # back to the previewed card
+    assert not button(at, "Apply card").disabled
+    button(at, "Apply card").click().run()
+    assert any("grok-9-preview now has a rate card" in s.value for s in at.success)
 
 
 def test_collector_down_gives_a_clear_message(monkeypatch):
