@@ -242,7 +242,13 @@ def test_spend_page_tables_download_and_priced_only_switch(seeded):
     assert metric(at, "Estimated spend (unpriced)") == format_usd(estimated)
     report = at.dataframe[-1].value
     assert set(report["model"]) == {c.model for c in IN_PERIOD}
-    assert sum(report["total_cost_usd"]) == priced + estimated  # exact Decimals end to end
+    # one row per seed call (each its own day): money by format_usd, the day a date (no 00:00:00)
+    assert sorted(report["total_cost_usd"]) == sorted(format_usd(c.price().cost_usd) for c in IN_PERIOD)
+    assert sorted(report["day"]) == sorted(c.start.date().isoformat() for c in IN_PERIOD)
+    by_model = {r["model"]: r["cost_usd"] for r in at.dataframe[0].value.to_dict("records")}  # the Model breakdown
+    for model in {c.model for c in IN_PERIOD}:
+        spent = sum((c.price().cost_usd for c in IN_PERIOD if c.model == model), Decimal(0))
+        assert by_model[model] == format_usd(spent), model
     assert at.get("download_button"), "CSV download missing"
     at.toggle(key="spend_priced_only").set_value(True).run()
     assert not at.exception
@@ -251,7 +257,9 @@ def test_spend_page_tables_download_and_priced_only_switch(seeded):
     assert metric(at, "Calls") == str(len(IN_PERIOD) - unpriced_calls)
     report = at.dataframe[-1].value
     assert not set(report["model"]) & UNPRICED
-    assert sum(report["total_cost_usd"]) == priced
+    assert sorted(report["total_cost_usd"]) == sorted(
+        format_usd(c.price().cost_usd) for c in IN_PERIOD if c.model not in UNPRICED
+    )
 
 
 def test_latency_page_percentiles_errors_and_ttft(seeded):
@@ -314,7 +322,8 @@ def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):
     assert set(at.dataframe[0].value["model"]) == {"gpt-4o-mini"}
     audit = at.dataframe[-1].value.to_dict("records")
     assert [(a["model"], a["rows"]) for a in audit] == [("grok-9-preview", 2)]
-    assert audit[0]["new_cost_usd"] == new
+    assert audit[0]["new_cost_usd"] == format_usd(new)
+    assert audit[0]["delta_usd"] == format_usd(new - old)  # the sign before the dollar, as everywhere
     # its spend now counts as priced on the Overview
     at.switch_page("views/overview.py").run()
     agents = {r["Layer"]: r for r in at.table[0].value.to_dict("records")}["agents"]
@@ -400,7 +409,7 @@ def test_review_applies_the_suggested_long_context_tier(start_collector, send_sp
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("gemini-2.5-pro now has a rate card" in s.value for s in at.success)
     audit = at.dataframe[-1].value.to_dict("records")
-    assert [(a["model"], a["rows"], a["new_cost_usd"]) for a in audit] == [("gemini-2.5-pro", 2, with_tier)]
+    assert [(a["model"], a["rows"], a["new_cost_usd"]) for a in audit] == [("gemini-2.5-pro", 2, format_usd(with_tier))]
     # the stored card has the tier
     cards = httpx.get(f"{handle.url}/api/v1/rates").raise_for_status().json()["cards"]
     card = next(c for c in cards if c["model"] == "gemini-2.5-pro")

@@ -78,6 +78,43 @@ def test_as_text_formats_money_columns_for_tables():
     assert out.get_column("m").to_list() == ["a", "b", "c"]
 
 
+def test_for_table_formats_every_money_column_and_days_as_dates():
+    df = pl.DataFrame(
+        {
+            "day": [date(2026, 11, 29), date(2026, 11, 28)],
+            "delta_usd": [D("-0.365"), D("133.2695")],
+            "cost_usd": [D("0.00004"), D("0")],
+            "calls": [1, 2],
+        },
+        schema_overrides={"delta_usd": MONEY, "cost_usd": MONEY},
+    )
+    out = money.for_table(df)
+    assert out.get_column("day").to_list() == ["2026-11-29", "2026-11-28"]  # not 2026-11-29 00:00:00
+    assert out.get_column("delta_usd").to_list() == ["-$0.3650", "$133.27"]  # not $-0.3650, not $133.2695
+    assert out.get_column("cost_usd").to_list() == ["<$0.0001", "$0.00"]  # a tiny amount never reads $0.0000
+    assert out.get_column("calls").to_list() == [1, 2]
+
+
+def test_chart_tooltips_show_money_by_the_same_formatter():
+    from dashboard import charts
+
+    df = spend_frame(
+        [row("0.00004", "0", 1, 1, day=date(2026, 11, 1), layer="chat"), row("136.155", "136.155", layer="x")],
+        ("day", "layer"),
+    )
+    charts_ = [
+        charts.layers_stacked_daily(spend.daily_by_layer(df.with_columns(pl.lit(date(2026, 11, 1)).alias("day")))),
+        charts.priced_vs_estimated(spend.by_layer_with_change(df.drop("day"), spend.empty_spend(["layer"]))),
+        charts.breakdown_bars(spend.breakdown(df, "layer"), "layer"),
+    ]
+    for chart in charts_:
+        spec = chart.to_dict()
+        tooltips = spec["encoding"]["tooltip"]
+        assert not any("format" in t and "$" in t["format"] for t in tooltips), tooltips
+        values = [v for rows in spec["datasets"].values() for r in rows for v in r.values()]
+        assert "<$0.0001" in values and "$136.16" in values, values
+
+
 def test_format_pct():
     assert money.format_pct(0.125) == "+12.5%"
     assert money.format_pct(-0.03) == "-3.0%"

@@ -28,7 +28,7 @@ if subs.is_empty():
 else:
     st.altair_chart(charts.substitutions_bars(subs), width="stretch")
     st.dataframe(
-        subs,
+        money.for_table(subs),
         hide_index=True,
         placeholder="—",
         column_config={
@@ -37,6 +37,6 @@ else:
             "layer": "Layer",
             "service": "Service",
             "calls": "Calls",
-            "cost_usd": st.column_config.NumberColumn("Spend", format="$%.4f"),
+            "cost_usd": st.column_config.TextColumn("Spend"),
         },
     )

@@ -18,7 +18,7 @@ def show_audit() -> None:
         return
     st.subheader("Repricing audit")
     st.dataframe(
-        audit,
+        money.for_table(audit),
         hide_index=True,
         placeholder="—",
         column_config={
@@ -26,9 +26,9 @@ def show_audit() -> None:
             "model": "Model",
             "card_id": "Card",
             "rows": "Rows",
-            "old_cost_usd": st.column_config.NumberColumn("Old total", format="$%.4f"),
-            "new_cost_usd": st.column_config.NumberColumn("New total", format="$%.4f"),
-            "delta_usd": st.column_config.NumberColumn("Difference", format="$%.4f"),
+            "old_cost_usd": st.column_config.TextColumn("Old total"),
+            "new_cost_usd": st.column_config.TextColumn("New total"),
+            "delta_usd": st.column_config.TextColumn("Difference"),
             "note": "Note",
         },
     )
@@ -53,7 +53,7 @@ if queue.is_empty():
 
 st.warning(review.banner_text(queue) or "", icon=":material/warning:")
 st.dataframe(
-    money.as_text(queue, ["estimated_cost_usd"]),  # text: a number format would show a tiny estimate as $0
+    money.for_table(queue),  # text: a number format would show a tiny estimate as $0
     hide_index=True,
     placeholder="—",
     column_config={

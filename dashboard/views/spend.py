@@ -7,7 +7,6 @@ from dashboard.filters import describe_period
 
 TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
 BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "Environment": "environment"}
-MONEY_COLUMN = st.column_config.NumberColumn(format="$%.4f")
 
 f = ui.current_filters()
 st.title("Spend")
@@ -50,13 +49,13 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
         left, right = st.columns([3, 2])
         left.altair_chart(charts.breakdown_bars(frame, key), width="stretch")
         right.dataframe(
-            frame.select(key, "calls", "cost_usd", "share"),
+            money.for_table(frame.select(key, "calls", "cost_usd", "share")),
             hide_index=True,
             placeholder="—",
             column_config={
                 key: label,
                 "calls": "Calls",
-                "cost_usd": st.column_config.NumberColumn("Spend", format="$%.4f"),
+                "cost_usd": st.column_config.TextColumn("Spend"),
                 "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
             },
         )
@@ -64,13 +63,14 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
 st.subheader("Table")
 report = spend.report_table(table, TABLE_KEYS)
 st.dataframe(
-    report,
+    money.for_table(report),  # money as format_usd text, days as dates; the CSV keeps exact decimals
     hide_index=True,
     placeholder="—",
     column_config={
-        "priced_cost_usd": st.column_config.NumberColumn("Priced USD", format="$%.6f"),
-        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format="$%.6f"),
-        "total_cost_usd": st.column_config.NumberColumn("Total USD", format="$%.6f"),
+        "day": st.column_config.TextColumn("Day (UTC)"),
+        "priced_cost_usd": st.column_config.TextColumn("Priced USD"),
+        "estimated_cost_usd": st.column_config.TextColumn("Estimated USD"),
+        "total_cost_usd": st.column_config.TextColumn("Total USD"),
     },
 )
 name = f"tokenledger-spend-{f.start}-{f.end}{'-priced' if priced else ''}.csv"
