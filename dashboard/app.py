@@ -17,7 +17,7 @@ PAGES = [
     st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(HERE / "views" / "spend.py", title="Spend", icon=":material/payments:"),
     st.Page(HERE / "views" / "latency.py", title="Latency", icon=":material/timer:"),
-    st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
+    REVIEW := st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
     st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
 ]
 page = st.navigation(PAGES)
@@ -28,7 +28,13 @@ with ui.guard():
     if st.sidebar.button("Refresh data", icon=":material/refresh:"):
         ui.refresh()
     fetched = st.sidebar.empty()
-    ui.sidebar_filters()
+    if page.url_path == REVIEW.url_path:
+        # The review queue and the audit are global: range and filters do not apply, so none are shown. The
+        # filter widgets' values are kept (a widget not drawn in a run loses its state) for the other pages.
+        for key in [k for k in st.session_state if str(k).startswith("f_")]:
+            st.session_state[key] = st.session_state[key]
+    else:
+        ui.sidebar_filters()
 page.run()
 caption = ui.fetch_caption()
 if caption:

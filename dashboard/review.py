@@ -79,7 +79,10 @@ def _instant(value: Any) -> datetime | None:
 
 
 def banner_text(queue: pl.DataFrame) -> str | None:
-    """`N calls from M unpriced models (est. $X) awaiting review`, or None when the queue is empty."""
+    """`N calls from M unpriced models (est. $X, all time) awaiting review`, or None when the queue is empty.
+
+    The queue covers every stored call, whatever range a page shows: the text says so.
+    """
     if queue.is_empty():
         return None
     calls = int(queue.get_column("calls").sum())
@@ -87,7 +90,7 @@ def banner_text(queue: pl.DataFrame) -> str | None:
     est = format_usd(total(queue, "estimated_cost_usd"))
     return (
         f"{calls:,} call{'s' if calls != 1 else ''} from {models} unpriced model{'s' if models != 1 else ''} "
-        f"(est. {est}) awaiting review"
+        f"(est. {est}, all time) awaiting review"
     )
 
 

@@ -153,7 +153,7 @@ def expected_banner(calls: list[SeedCall] = SEED) -> str:
     calls, models = len(unpriced), len({c.model for c in unpriced})
     return (
         f"{calls} call{'s' * (calls != 1)} from {models} unpriced model{'s' * (models != 1)} "
-        f"(est. {format_usd(est)}) awaiting review"
+        f"(est. {format_usd(est)}, all time) awaiting review"
     )
 
 
@@ -356,7 +356,7 @@ def test_a_tiny_estimate_never_reads_as_zero(start_collector, send_spans, tmp_pa
     for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     at = open_app()
-    assert [w.value for w in at.warning] == ["1 call from 1 unpriced model (est. <$0.0001) awaiting review"]
+    assert [w.value for w in at.warning] == ["1 call from 1 unpriced model (est. <$0.0001, all time) awaiting review"]
     assert metric(at, "Estimated spend (unpriced)") == "<$0.0001"
     assert metric(at, "Total incl. estimates") == "<$0.0001"
     assert metric(at, "Priced spend") == "$0.00"  # exact zero stays zero
@@ -473,6 +473,26 @@ def test_review_preview_is_the_primary_action_and_apply_needs_a_preview_of_the_v
     assert not button(at, "Apply card").disabled
     button(at, "Apply card").click().run()
     assert any("grok-9-preview now has a rate card" in s.value for s in at.success)
+
+
+def test_overview_says_the_scope_of_the_banner_and_of_the_figures(seeded):
+    at = open_app()
+    assert "all time" in at.warning[0].value
+    scope = "The review queue counts every unpriced call stored; the figures below cover Oct 1 – Oct 31, 2026 only."
+    assert scope in [c.value for c in at.caption]
+
+
+def test_review_shows_no_sidebar_filters_and_keeps_them_for_the_other_pages(seeded):
+    at = open_app()
+    at.selectbox(key="f_layer").set_value("chat").run()
+    at.switch_page("views/review.py").run()
+    assert not at.exception
+    assert not at.sidebar.selectbox and not at.sidebar.date_input  # the queue is global: no filters to mislead
+    assert at.sidebar.button, "Refresh data stays"
+    at.switch_page("views/overview.py").run()
+    assert at.selectbox(key="f_layer").value == "chat"
+    assert [r["Layer"] for r in at.table[0].value.to_dict("records")] == ["chat"]
+    assert not at.warning or all("Session State" not in w.value for w in at.warning)
 
 
 def test_collector_down_gives_a_clear_message(monkeypatch):

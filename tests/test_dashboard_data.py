@@ -329,10 +329,10 @@ def test_queue_frame_and_banner():
     q = review.queue_frame(QUEUE)
     assert q.get_column("model").to_list() == ["mystery-1", "grok-9-preview"]
     assert q.get_column("suggested").to_list() == ["$3 in / $15 out per Mtok", None]
-    assert review.banner_text(q) == "4 calls from 2 unpriced models (est. $1.50) awaiting review"
+    assert review.banner_text(q) == "4 calls from 2 unpriced models (est. $1.50, all time) awaiting review"
     assert review.banner_text(review.queue_frame([])) is None
     assert review.banner_text(review.queue_frame(QUEUE[:1])) == (
-        "3 calls from 1 unpriced model (est. $0.0045) awaiting review"
+        "3 calls from 1 unpriced model (est. $0.0045, all time) awaiting review"
     )
 
 

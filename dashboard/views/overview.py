@@ -15,12 +15,14 @@ with ui.guard():
     queue = ui.fetch_queue()
 
 st.title("Overview")
-st.caption(f"{describe_period(f.start, f.end)}, compared with {describe_period(prev.start, prev.end)}")
+period = describe_period(f.start, f.end)
+st.caption(f"{period}, compared with {describe_period(prev.start, prev.end)}")
 
 banner = review.banner_text(queue)
 if banner:
     with st.container(border=True):
         st.warning(banner, icon=":material/warning:")
+        st.caption(f"The review queue counts every unpriced call stored; the figures below cover {period} only.")
         st.page_link(Path(__file__).parent / "review.py", label="Review unpriced models", icon=":material/rule:")
 
 now, before = spend.totals(current), spend.totals(previous)
@@ -38,7 +40,7 @@ c1.metric(
 c2.metric(
     "Estimated spend (unpriced)",
     money.format_usd(now.estimated_usd),
-    help=f"{now.unpriced_calls:,} calls with no rate card, estimated at the default model's rates.",
+    help=f"{now.unpriced_calls:,} calls in {period} with no rate card, estimated at the default model's rates.",
 )
 c3.metric(
     "Total incl. estimates",
