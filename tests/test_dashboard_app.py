@@ -269,9 +269,13 @@ def test_latency_page_percentiles_errors_and_ttft(seeded):
     assert summary["drafts"]["p50_ms"] == pytest.approx(3000)
     assert summary["analysis"]["error_rate"] == pytest.approx(0.5)
     assert summary["chat"]["error_rate"] == pytest.approx(0.0)
-    assert summary["chat"]["ttft_ms"] == pytest.approx(275.0)
-    streamed = at.dataframe[1].value
-    assert list(streamed["layer"]) == ["chat"]
+    assert summary["chat"]["ttft_p50_ms"] == pytest.approx(275.0)
+    streamed = at.dataframe[1].value.to_dict("records")
+    assert [r["layer"] for r in streamed] == ["chat"]
+    # two streams, 250 and 300 ms to the first token: percentiles interpolated, and the mean
+    ttft = [streamed[0][c] for c in ("ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "ttft_ms")]
+    assert ttft == pytest.approx([275.0, 297.5, 299.5, 275.0])
+    assert streamed[0]["streaming_calls"] == 2
     at.segmented_control(key="latency_by").set_value("model").run()
     assert not at.exception
     assert set(at.dataframe[0].value["model"]) == {c.model for c in IN_PERIOD}

@@ -294,6 +294,7 @@ def test_latency_summary_and_ttft():
     assert out.get_column("layer").to_list() == ["chat", "agents"]
     streamed = latency.ttft(per_layer, "layer")
     assert streamed.get_column("layer").to_list() == ["chat"]
+    assert streamed.columns == ["layer", "streaming_calls", "ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "ttft_ms"]
     assert latency.ensure_latency(pl.DataFrame(), ["layer"]).is_empty()
 
 
