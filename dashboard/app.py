@@ -11,7 +11,9 @@ from dashboard import ui
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="tokenledger", page_icon=":material/receipt_long:", layout="wide")
+# A bundled file, not ":material/...": Streamlit fetches a Material favicon from fonts.gstatic.com, and a
+# self-hosted dashboard makes no request outside its own origin (the file is served from /media).
+st.set_page_config(page_title="tokenledger", page_icon=str(HERE / "favicon.png"), layout="wide")
 
 PAGES = [
     st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
