@@ -58,6 +58,11 @@ class ReadClient:
         """`GET /api/v1/latency`: p50/p95/p99 ms, error rate and mean ttft per group."""
         return self._arrow("/api/v1/latency", {**params, "group_by": ",".join(group_by)})
 
+    def substitutions(self, params: Mapping[str, str]) -> pl.DataFrame:
+        """`GET /api/v1/substitutions`: policy-substituted calls, what they cost and what the requested model would."""
+        frame = self._arrow("/api/v1/substitutions", dict(params))
+        return as_money(frame, ("cost_usd", "requested_cost_usd"))
+
     def calls(self, params: Mapping[str, str], *, limit: int = 1000, offset: int = 0) -> pl.DataFrame:
         """`GET /api/v1/calls`: raw rows, newest first."""
         frame = self._arrow("/api/v1/calls", {**params, "limit": str(limit), "offset": str(offset)})

@@ -89,15 +89,24 @@ def with_text(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     )
 
 
-def for_table(df: pl.DataFrame) -> pl.DataFrame:
+UNKNOWN = "unknown"
+"""How a table shows an amount that is not known (no rate card), where a dash would read as nothing."""
+
+
+def for_table(df: pl.DataFrame, unknown: Iterable[str] = ()) -> pl.DataFrame:
     """A frame ready for `st.dataframe`: every money (Decimal) column as `format_usd` text, days as `YYYY-MM-DD`.
 
     One formatter for every table, so an amount reads the same on every page (`-$0.37`, `$136.16`, `<$0.0001`);
-    a Date column would otherwise be drawn as a midnight timestamp.
+    a Date column would otherwise be drawn as a midnight timestamp. A null in an `unknown` column is a price not
+    known and reads `unknown`; other nulls are drawn as the table's placeholder.
     """
     money = [name for name, dtype in df.schema.items() if isinstance(dtype, pl.Decimal)]
     days = [pl.col(name).dt.strftime("%Y-%m-%d") for name, dtype in df.schema.items() if dtype == pl.Date]
-    out = as_text(df, money)
+    out = as_text(df, money).with_columns(
+        pl.when(df.get_column(c).is_null()).then(pl.lit(UNKNOWN)).otherwise(pl.col(c)).alias(c)
+        for c in unknown
+        if c in df.columns
+    )
     return out.with_columns(days) if days else out
 
 

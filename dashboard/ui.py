@@ -52,6 +52,8 @@ def _fetch(
             data: Any = client.spend(list(args), p)
         elif kind == "latency":
             data = client.latency(list(args), p)
+        elif kind == "substitutions":
+            data = client.substitutions(p)
         elif kind == "calls":
             data = client.calls(p, limit=args[0])
         elif kind == "review":
@@ -78,6 +80,10 @@ def fetch_spend(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
 
 def fetch_latency(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
     return _get("latency", tuple(group_by), f.params())
+
+
+def fetch_substitutions(f: flt.Filters) -> pl.DataFrame:
+    return _get("substitutions", (), f.params())
 
 
 def fetch_calls(f: flt.Filters, limit: int) -> pl.DataFrame:

@@ -286,13 +286,43 @@ def test_policy_page_shows_the_substitution(seeded):
     assert metric(at, "Substituted calls") == "1"
     rows = at.dataframe[0].value.to_dict("records")
     assert len(rows) == 1
-    assert (rows[0]["requested_model"], rows[0]["model"], rows[0]["layer"], rows[0]["service"]) == (
+    sub = SEED[5]
+    assert (rows[0]["requested_model"], rows[0]["model"], rows[0]["environment"], rows[0]["layer"]) == (
         "claude-sonnet-4-5",
         HAIKU,
+        "production",
         "drafts",
-        "worker",
     )
-    assert metric(at, "Spend on substituted calls") == format_usd(SEED[5].price().cost_usd)
+    assert rows[0]["service"] == "worker"
+    paid = sub.price().cost_usd
+    # the same tokens on the requested model's shipped card, at the call's time
+    would = rates.price_call(
+        rates.default_book(), sub.requested_model, sub.input_tokens, sub.output_tokens, at=sub.start
+    ).cost_usd
+    assert would > paid
+    assert (rows[0]["cost_usd"], rows[0]["requested_cost_usd"]) == (format_usd(paid), format_usd(would))
+    assert rows[0]["difference_usd"] == format_usd(would - paid)
+    assert metric(at, "Paid for substituted calls") == format_usd(paid)
+    assert metric(at, "Requested models would have cost") == format_usd(would)
+    assert metric(at, "Saved by the policy") == format_usd(would - paid)
+
+
+def test_policy_page_shows_an_unknown_requested_price_as_unknown(start_collector, send_spans, tmp_path, monkeypatch):
+    handle = start_collector(tmp_path, mode="thread")
+    call = dataclasses.replace(SEED[5], requested_model="claude-mythical-9")  # no card for what was asked
+    feed(handle.url, send_spans, [call])
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app("policy")
+    row = at.dataframe[0].value.to_dict("records")[0]
+    assert (row["requested_model"], row["requested_cost_usd"], row["difference_usd"]) == (
+        "claude-mythical-9",
+        "unknown",
+        "unknown",
+    )
+    assert metric(at, "Requested models would have cost") == "unknown"
+    assert metric(at, "Paid for substituted calls") == format_usd(call.price().cost_usd)
 
 
 def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):

@@ -486,25 +486,47 @@ def test_suggestion_caption_names_source_and_date_and_warns_of_a_change_inside_t
 # -- policy ----------------------------------------------------------------------------------------------------
 
 
-def test_substitutions_from_spend_grouped_by_requested_model():
-    # GET /api/v1/spend?group_by=requested_model,model,layer,service: exact over any range (no raw-call sample).
+def test_substitutions_with_what_the_requested_model_would_have_cost():
+    # GET /api/v1/substitutions: each substituted call priced again on the requested model's card (server side)
+    rows = pl.DataFrame(
+        {
+            "requested_model": ["claude-opus-4-1", "claude-sonnet-4-5", "mystery-1"],
+            "model": ["claude-haiku-4-5"] * 3,
+            "layer": ["chat", "chat", "drafts"],
+            "service": [None, "bff", "worker"],
+            "environment": ["prod", "staging", None],
+            "calls": [3, 20_000, 4],
+            "unpriced_calls": [0, 0, 0],
+            "cost_usd": ["0.2", "0.1", "0.5"],
+            "requested_cost_usd": ["1.5", "0.3", None],
+        }
+    )
+    subs = policy.substitutions(money.as_money(rows, ("cost_usd", "requested_cost_usd")))
+    got = [
+        (r["requested_model"], r["environment"], r["service"], r["difference_usd"]) for r in subs.iter_rows(named=True)
+    ]
+    assert got == [
+        ("claude-sonnet-4-5", "staging", "bff", D("0.2")),
+        ("mystery-1", "(none)", "worker", None),  # unknown requested price: no difference, not a saving of -$0.50
+        ("claude-opus-4-1", "prod", "(none)", D("1.3")),
+    ]
+    assert policy.requested_total(subs) == (None, 4)  # a partial sum would read as the whole
+    assert policy.requested_total(subs.filter(pl.col("requested_model") != "mystery-1")) == (D("1.8"), 0)
+    table = money.for_table(subs, unknown=["requested_cost_usd", "difference_usd"])
+    mystery = table.row(1, named=True)
+    assert (mystery["requested_cost_usd"], mystery["cost_usd"]) == ("unknown", "$0.5000")
+    assert policy.substitutions(pl.DataFrame()).is_empty()
+
+
+def test_substitution_share_from_spend_grouped_by_requested_model():
     spend = pl.DataFrame(
         {
             "requested_model": ["claude-sonnet-4-5", "claude-opus-4-1", None, None, "claude-haiku-4-5"],
             "model": ["claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "grok-4", "claude-haiku-4-5"],
-            "layer": ["chat", "chat", "chat", "analysis", "drafts"],
-            "service": ["bff", None, "bff", None, "worker"],
             "calls": [20_000, 3, 50_000, 7, 4],
-            "cost_usd": [D("0.1"), D("0.2"), D("1"), D("2"), D("0.5")],
         }
     )
-    out = policy.substitutions(spend)
-    assert [(r["requested_model"], r["service"], r["calls"], r["cost_usd"]) for r in out.iter_rows(named=True)] == [
-        ("claude-sonnet-4-5", "bff", 20_000, D("0.1")),
-        ("claude-opus-4-1", "(none)", 3, D("0.2")),
-    ]  # a "substitution" to the model asked for is none
-    assert policy.substitution_share(spend) == (20_003, 70_014)
-    assert policy.substitutions(pl.DataFrame()).is_empty()
+    assert policy.substitution_share(spend) == (20_003, 70_014)  # a "substitution" to the model asked for is none
 
 
 def test_audit_frame_newest_first_with_exact_money():
