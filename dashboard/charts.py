@@ -134,7 +134,7 @@ def substitutions_bars(subs: pl.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("layer:N", sort=layer_order(subs.get_column("layer").to_list()), title=None),
-            x=alt.X("sum(calls):Q", title="Substituted calls"),
+            x=alt.X("sum(calls):Q", title="Substituted calls", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("substitution:N", title="Requested → used"),
             tooltip=["layer:N", "service:N", "substitution:N", "calls:Q"],
         )

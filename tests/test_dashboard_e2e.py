@@ -96,6 +96,16 @@ def outside(urls: list[str], origin: str) -> list[str]:
     return [u for u in urls if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own]
 
 
+def shoot(page, name: str) -> None:
+    """A screenshot of the whole page in test-artifacts/: Streamlit scrolls inside its own container, so a
+    full-page screenshot would stop at the window; a tall window shows it all."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 2400})
+    page.wait_for_timeout(300)  # let the charts re-lay out at the new size
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-e2e-{name}.png"))
+    page.set_viewport_size(size)
+
+
 def visit(page, base: str, name: str, query: str) -> None:
     page.goto(f"{base}/{'' if name == 'overview' else name}{query}")
     page.get_by_test_id("stApp").wait_for()
@@ -124,7 +134,7 @@ def test_every_page_on_a_range_with_no_calls_and_no_request_leaves_the_origin(da
                     expect(page.get_by_text(EMPTY_RANGE)).to_be_visible()
                 page.wait_for_timeout(500)  # a late script error would show as an exception block
                 assert page.get_by_test_id("stException").count() == 0, name
-                page.screenshot(path=str(ARTIFACTS / f"dashboard-e2e-empty-{name}.png"), full_page=True)
+                shoot(page, f"empty-{name}")
             assert requests and not outside(requests, dashboard), outside(requests, dashboard)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "dashboard-e2e-empty-failure.png"), full_page=True)
@@ -160,16 +170,14 @@ def test_dashboard_in_chromium(dashboard):
                 assert rows[layer][2:5] == [format_usd(money[k]) for k in ("priced", "estimated", "total")], layer
             expect(page.get_by_text(expected_banner())).to_be_visible()
             assert page.get_by_test_id("stException").count() == 0
-            shot = ARTIFACTS / "dashboard-e2e-overview.png"
-            page.screenshot(path=str(shot))
-            print(f"screenshot: {shot}")
+            shoot(page, "overview")
 
             for name, heading in (("spend", "Spend"), ("latency", "Latency"), ("policy", "Policy substitutions")):
                 visit(page, dashboard, name, query)
                 expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
                 page.wait_for_timeout(500)
                 assert page.get_by_test_id("stException").count() == 0, name
-                page.screenshot(path=str(ARTIFACTS / f"dashboard-e2e-{name}.png"), full_page=True)
+                shoot(page, name)
             visit(page, dashboard, "overview", query)
 
             # Review: gpt-4o-mini (the most expensive unpriced model) is preselected and prefilled from its suggestion
@@ -184,13 +192,12 @@ def test_dashboard_in_chromium(dashboard):
                 format_usd(next(c for c in SEED if c.model == "gpt-4o-mini").price().cost_usd)
             )
             expect(page.get_by_role("button", name="Apply card")).to_be_enabled()
+            shoot(page, "review-preview")
             page.get_by_role("button", name="Apply card").click()
             expect(page.get_by_text("gpt-4o-mini now has a rate card")).to_be_visible()
             remaining = [c for c in SEED if c.model == "grok-9-preview"]
             expect(page.get_by_text(expected_banner(remaining))).to_be_visible()
-            shot = ARTIFACTS / "dashboard-e2e-review.png"
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot: {shot}")
+            shoot(page, "review")
             assert page.get_by_test_id("stException").count() == 0
 
             # back on the Overview, that model's spend now counts as priced, at the suggested card's rates

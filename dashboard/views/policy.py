@@ -27,9 +27,10 @@ c1.metric("Substituted calls", f"{hit:,}", help=f"out of {seen:,} calls in the p
 c2.metric("Paid for substituted calls", money.format_usd(paid), help="What the model that ran cost.")
 unknown_help = f"; unknown for {unknown_calls:,} calls whose requested model has no rate card" if unknown_calls else ""
 c3.metric(
-    "Requested models would have cost",
+    "Would have cost",
     money.UNKNOWN if requested is None else money.format_usd(requested),
-    help="The same tokens, call by call, on the requested model's rate card in force at the time" + unknown_help,
+    help="What the requested models would have cost: the same tokens, call by call, on the requested model's rate "
+    "card in force at the time" + unknown_help,
 )
 c4.metric(
     "Saved by the policy",
