@@ -42,7 +42,8 @@ def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
+            # A day time unit: one bar per day filling its band, and ticks on days (not twice a day).
+            x=alt.X("utcyearmonthdate(day):T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
             y=alt.Y("sum(cost_usd):Q", axis=_usd_axis(_largest(data, "cost_usd", by="day")), stack="zero"),
             color=alt.Color("layer:N", scale=layer_colors(layers), title="Layer"),
             order=alt.Order("layer_rank:Q", sort="descending"),

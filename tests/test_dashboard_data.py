@@ -588,6 +588,7 @@ def test_charts_build_with_money_as_float_only_in_the_chart():
     )
     daily = charts.layers_stacked_daily(spend.daily_by_layer(df)).to_dict()
     assert daily["encoding"]["y"]["axis"]["format"] == "$,.4~f"  # sub-dollar ticks stay distinct
+    assert daily["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"  # a bar per day; ticks on days, not twice a day
     one = spend_frame([row("12", "10", layer="chat")], ("layer",))
     bars = charts.priced_vs_estimated(spend.by_layer_with_change(one, spend.empty_spend(["layer"]))).to_dict()
     assert bars["encoding"]["x"]["axis"]["format"] == "$,.2f"
