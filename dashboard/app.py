@@ -11,13 +11,15 @@ from dashboard import ui
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="tokenledger", page_icon=":material/receipt_long:", layout="wide")
+# A bundled file, not ":material/...": Streamlit fetches a Material favicon from fonts.gstatic.com, and a
+# self-hosted dashboard makes no request outside its own origin (the file is served from /media).
+st.set_page_config(page_title="tokenledger", page_icon=str(HERE / "favicon.png"), layout="wide")
 
 PAGES = [
     st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(HERE / "views" / "spend.py", title="Spend", icon=":material/payments:"),
     st.Page(HERE / "views" / "latency.py", title="Latency", icon=":material/timer:"),
-    st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
+    REVIEW := st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
     st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
 ]
 page = st.navigation(PAGES)
@@ -28,7 +30,13 @@ with ui.guard():
     if st.sidebar.button("Refresh data", icon=":material/refresh:"):
         ui.refresh()
     fetched = st.sidebar.empty()
-    ui.sidebar_filters()
+    if page.url_path == REVIEW.url_path:
+        # The review queue and the audit are global: range and filters do not apply, so none are shown. The
+        # filter widgets' values are kept (a widget not drawn in a run loses its state) for the other pages.
+        for key in [k for k in st.session_state if str(k).startswith("f_")]:
+            st.session_state[key] = st.session_state[key]
+    else:
+        ui.sidebar_filters()
 page.run()
 caption = ui.fetch_caption()
 if caption:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from .money import to_float
+from .money import TEXT_SUFFIX, to_float, with_text
 from .spend import layer_order
 
 
@@ -32,7 +32,9 @@ def layer_colors(layers: list[str]) -> alt.Scale:
 
 def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
     """Daily spend (priced + estimated) stacked by layer; the tooltip shows the estimated part."""
-    data = to_float(daily, ["cost_usd", "priced_cost_usd", "unpriced_cost_usd"])
+    data = to_float(
+        with_text(daily, ["cost_usd", "unpriced_cost_usd"]), ["cost_usd", "priced_cost_usd", "unpriced_cost_usd"]
+    )
     layers = daily.get_column("layer").to_list()
     rank = {name: i for i, name in enumerate(layer_order(layers))}
     data = data.with_columns(pl.col("layer").replace_strict(rank, default=len(rank)).alias("layer_rank"))
@@ -40,15 +42,16 @@ def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
+            # A day time unit: one bar per day filling its band, and ticks on days (not twice a day).
+            x=alt.X("utcyearmonthdate(day):T", title="Day (UTC)", axis=alt.Axis(format="%b %d")),
             y=alt.Y("sum(cost_usd):Q", axis=_usd_axis(_largest(data, "cost_usd", by="day")), stack="zero"),
             color=alt.Color("layer:N", scale=layer_colors(layers), title="Layer"),
             order=alt.Order("layer_rank:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip("day:T", format="%Y-%m-%d"),
                 "layer:N",
-                alt.Tooltip("cost_usd:Q", title="total incl. estimates", format="$,.4f"),
-                alt.Tooltip("unpriced_cost_usd:Q", title="of which estimated", format="$,.4f"),
+                alt.Tooltip(f"cost_usd{TEXT_SUFFIX}:N", title="total incl. estimates"),
+                alt.Tooltip(f"unpriced_cost_usd{TEXT_SUFFIX}:N", title="of which estimated"),
                 "calls:Q",
             ],
         )
@@ -57,8 +60,8 @@ def layers_stacked_daily(daily: pl.DataFrame) -> alt.Chart:
 
 def priced_vs_estimated(by_layer: pl.DataFrame) -> alt.Chart:
     """Horizontal bars per layer, priced and estimated stacked and coloured apart."""
-    data = to_float(by_layer, ["priced_usd", "estimated_usd"])
-    long = data.unpivot(index="layer", on=["priced_usd", "estimated_usd"], variable_name="kind", value_name="usd")
+    long = by_layer.unpivot(index="layer", on=["priced_usd", "estimated_usd"], variable_name="kind", value_name="usd")
+    long = to_float(with_text(long, ["usd"]), ["usd"])
     long = long.with_columns(pl.col("kind").replace({"priced_usd": "priced", "estimated_usd": "estimated (unpriced)"}))
     return (
         alt.Chart(long)
@@ -71,21 +74,21 @@ def priced_vs_estimated(by_layer: pl.DataFrame) -> alt.Chart:
                 title=None,
                 scale=alt.Scale(domain=["priced", "estimated (unpriced)"], range=["#1f77b4", "#ff9f1c"]),
             ),
-            tooltip=["layer:N", "kind:N", alt.Tooltip("usd:Q", format="$,.4f")],
+            tooltip=["layer:N", "kind:N", alt.Tooltip(f"usd{TEXT_SUFFIX}:N", title="usd")],
         )
         .properties(height=alt.Step(34))
     )
 
 
 def breakdown_bars(frame: pl.DataFrame, key: str) -> alt.Chart:
-    data = to_float(frame.head(15), ["cost_usd"])
+    data = to_float(with_text(frame.head(15), ["cost_usd"]), ["cost_usd"])
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y(f"{key}:N", sort="-x", title=None),
             x=alt.X("cost_usd:Q", axis=_usd_axis(_largest(data, "cost_usd"))),
-            tooltip=[f"{key}:N", alt.Tooltip("cost_usd:Q", format="$,.4f"), "calls:Q"],
+            tooltip=[f"{key}:N", alt.Tooltip(f"cost_usd{TEXT_SUFFIX}:N", title="spend"), "calls:Q"],
         )
         .properties(height=alt.Step(28))
     )
@@ -132,7 +135,7 @@ def substitutions_bars(subs: pl.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("layer:N", sort=layer_order(subs.get_column("layer").to_list()), title=None),
-            x=alt.X("sum(calls):Q", title="Substituted calls"),
+            x=alt.X("sum(calls):Q", title="Substituted calls", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("substitution:N", title="Requested → used"),
             tooltip=["layer:N", "service:N", "substitution:N", "calls:Q"],
         )

@@ -80,6 +80,11 @@ class ReadClient:
         """`GET /api/v1/latency`: p50/p95/p99 ms, error rate and mean ttft per group."""
         return self._arrow("/api/v1/latency", {**params, "group_by": _groups(group_by)})
 
+    def substitutions(self, params: Params) -> pl.DataFrame:
+        """`GET /api/v1/substitutions`: policy-substituted calls, what they cost and what the requested model would."""
+        frame = self._arrow("/api/v1/substitutions", dict(params))
+        return as_money(frame, ("cost_usd", "requested_cost_usd"))
+
     def calls(self, params: Params, *, limit: int = 1000, offset: int = 0) -> pl.DataFrame:
         """`GET /api/v1/calls`: raw rows, newest first."""
         frame = self._arrow("/api/v1/calls", {**params, "limit": str(limit), "offset": str(offset)})

@@ -73,6 +73,43 @@ def as_text(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     )
 
 
+TEXT_SUFFIX = "_text"
+"""`cost_usd_text` beside `cost_usd`: the `format_usd` text a chart tooltip shows."""
+
+
+def with_text(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Add a `<column>_text` of `format_usd` text beside each money column, for chart tooltips.
+
+    A tooltip's own number format would show `$-0.36` or round a tiny estimate to `$0.0000`.
+    """
+    names = [c for c in columns if c in df.columns]
+    return df.with_columns(
+        pl.Series(name + TEXT_SUFFIX, [format_usd(v) for v in df.get_column(name).to_list()], dtype=pl.String)
+        for name in names
+    )
+
+
+UNKNOWN = "unknown"
+"""How a table shows an amount that is not known (no rate card), where a dash would read as nothing."""
+
+
+def for_table(df: pl.DataFrame, unknown: Iterable[str] = ()) -> pl.DataFrame:
+    """A frame ready for `st.dataframe`: every money (Decimal) column as `format_usd` text, days as `YYYY-MM-DD`.
+
+    One formatter for every table, so an amount reads the same on every page (`-$0.37`, `$136.16`, `<$0.0001`);
+    a Date column would otherwise be drawn as a midnight timestamp. A null in an `unknown` column is a price not
+    known and reads `unknown`; other nulls are drawn as the table's placeholder.
+    """
+    money = [name for name, dtype in df.schema.items() if isinstance(dtype, pl.Decimal)]
+    days = [pl.col(name).dt.strftime("%Y-%m-%d") for name, dtype in df.schema.items() if dtype == pl.Date]
+    out = as_text(df, money).with_columns(
+        pl.when(df.get_column(c).is_null()).then(pl.lit(UNKNOWN)).otherwise(pl.col(c)).alias(c)
+        for c in unknown
+        if c in df.columns
+    )
+    return out.with_columns(days) if days else out
+
+
 def format_pct(fraction: float | None) -> str:
     """`+12.5%` / `-3.0%`; `n/a` when there is nothing to compare against."""
     if fraction is None:

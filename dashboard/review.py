@@ -79,7 +79,10 @@ def _instant(value: Any) -> datetime | None:
 
 
 def banner_text(queue: pl.DataFrame) -> str | None:
-    """`N calls from M unpriced models (est. $X) awaiting review`, or None when the queue is empty."""
+    """`N calls from M unpriced models (est. $X, all time) awaiting review`, or None when the queue is empty.
+
+    The queue covers every stored call, whatever range a page shows: the text says so.
+    """
     if queue.is_empty():
         return None
     calls = int(queue.get_column("calls").sum())
@@ -87,7 +90,7 @@ def banner_text(queue: pl.DataFrame) -> str | None:
     est = format_usd(total(queue, "estimated_cost_usd"))
     return (
         f"{calls:,} call{'s' if calls != 1 else ''} from {models} unpriced model{'s' if models != 1 else ''} "
-        f"(est. {est}) awaiting review"
+        f"(est. {est}, all time) awaiting review"
     )
 
 
@@ -195,6 +198,11 @@ def _tier(fields: Mapping[str, str]) -> dict[str, Any] | None:
     if not threshold.isascii() or not threshold.isdigit():
         raise ValueError(f"Long-context threshold must be a whole number of input tokens >= 0, got {threshold!r}")
     return {"above_input_tokens": int(threshold), **_rates(fields, "long_context_")}
+
+
+def same_card(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two card payloads (from `card_payload`) ask for the same card: model, rates, tier, date, note."""
+    return dict(a) == dict(b)
 
 
 def applied_text(model: str, effective_from: str, result: Mapping[str, Any]) -> str:

@@ -51,8 +51,18 @@ def ensure_spend(df: pl.DataFrame, group_by: tuple[str, ...] | list[str]) -> pl.
         if c not in df.columns
     ]
     df = df.with_columns(missing) if missing else df
+    df = key_types(df, group_by)
     labels = [pl.col(k).fill_null(NONE_LABEL) for k in group_by if k != "day" and k in df.columns]
     return df.with_columns(labels) if labels else df
+
+
+def key_types(df: pl.DataFrame, group_by: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    """Group keys typed as the API means them (`day` a Date, the rest String).
+
+    An answer with no rows types its key columns Null; joining or sorting those against String keys fails.
+    """
+    casts = [pl.col(k).cast(pl.Date if k == "day" else pl.String) for k in group_by if df.schema.get(k) == pl.Null]
+    return df.with_columns(casts) if casts else df
 
 
 def totals(df: pl.DataFrame) -> SpendTotals:
@@ -75,10 +85,18 @@ def layer_order(layers: list[str]) -> list[str]:
     return known + sorted(x for x in set(layers) if x not in KNOWN_LAYERS)
 
 
-def _sort_layers(df: pl.DataFrame) -> pl.DataFrame:
-    order = layer_order(df.get_column("layer").to_list())
-    rank = pl.DataFrame({"layer": order, "_rank": list(range(len(order)))})
-    return df.join(rank, on="layer", how="left").sort("_rank").drop("_rank")
+def sort_layers(df: pl.DataFrame) -> pl.DataFrame:
+    """Rows in `layer_order` of their `layer` column (an empty frame, whose `layer` may be typed Null, is fine)."""
+    if df.is_empty():
+        return df
+    order = layer_order(df.get_column("layer").cast(pl.String).to_list())
+    # Typed explicitly: from an empty list polars would infer Null, and a join on Null against String fails.
+    rank = pl.DataFrame(
+        {"layer": order, "_rank": list(range(len(order)))}, schema={"layer": pl.String, "_rank": pl.Int64}
+    )
+    return (
+        df.with_columns(pl.col("layer").cast(pl.String)).join(rank, on="layer", how="left").sort("_rank").drop("_rank")
+    )
 
 
 def with_change(current: pl.DataFrame, previous: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -119,7 +137,7 @@ def by_layer_with_change(current: pl.DataFrame, previous: pl.DataFrame) -> pl.Da
     """Per layer (product order): calls, priced, estimated, total, the previous period's total, and the change."""
     out = with_change(current, previous, "layer")
     cols = ["layer", "calls", "unpriced_calls", "priced_usd", "estimated_usd", "total_usd"]
-    return _sort_layers(out.select(*cols, "previous_total_usd", "change_usd", "change_pct"))
+    return sort_layers(out.select(*cols, "previous_total_usd", "change_usd", "change_pct"))
 
 
 def daily_by_layer(df: pl.DataFrame) -> pl.DataFrame:

@@ -22,6 +22,8 @@ from .settings import DEFAULT_CACHE_TTL_S, Settings, SettingsError, load_setting
 _FETCHED = "_tl_fetched_at"
 _FILTERS = "_tl_filters"
 ALL = "All"
+EMPTY_RANGE = "No LLM calls in this range."
+"""What a page shows when the chosen range (and filters) hold no calls."""
 
 
 def settings() -> Settings:
@@ -50,6 +52,8 @@ def _fetch(
             data: Any = client.spend(list(args), p)
         elif kind == "latency":
             data = client.latency(list(args), p)
+        elif kind == "substitutions":
+            data = client.substitutions(p)
         elif kind == "calls":
             data = client.calls(p, limit=args[0])
         elif kind == "review":
@@ -85,6 +89,10 @@ def fetch_spend(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
 
 def fetch_latency(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
     return _get("latency", tuple(group_by), f.params())
+
+
+def fetch_substitutions(f: flt.Filters) -> pl.DataFrame:
+    return _get("substitutions", (), f.params())
 
 
 def fetch_calls(f: flt.Filters, limit: int) -> pl.DataFrame:

@@ -150,6 +150,8 @@ def test_latency(api):
     assert (chat["streaming_calls"], chat["ttft_ms"]) == (1, 50.0)
     assert rows["drafts"]["error_rate"] == 1.0
     assert rows["analysis"]["ttft_ms"] is None
+    assert [chat[f"ttft_{p}_ms"] for p in ("p50", "p95", "p99")] == [50.0, 50.0, 50.0]
+    assert [rows["analysis"][f"ttft_{p}_ms"] for p in ("p50", "p95", "p99")] == [None, None, None]
 
 
 def test_calls_newest_first_with_paging(api):

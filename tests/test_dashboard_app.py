@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 import rates
 from dashboard import review, spend
 from dashboard.money import format_usd
+from dashboard.ui import EMPTY_RANGE
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}  # the range every page is opened on (previous: September)
@@ -152,7 +153,7 @@ def expected_banner(calls: list[SeedCall] = SEED) -> str:
     calls, models = len(unpriced), len({c.model for c in unpriced})
     return (
         f"{calls} call{'s' * (calls != 1)} from {models} unpriced model{'s' * (models != 1)} "
-        f"(est. {format_usd(est)}) awaiting review"
+        f"(est. {format_usd(est)}, all time) awaiting review"
     )
 
 
@@ -241,7 +242,13 @@ def test_spend_page_tables_download_and_priced_only_switch(seeded):
     assert metric(at, "Estimated spend (unpriced)") == format_usd(estimated)
     report = at.dataframe[-1].value
     assert set(report["model"]) == {c.model for c in IN_PERIOD}
-    assert sum(report["total_cost_usd"]) == priced + estimated  # exact Decimals end to end
+    # one row per seed call (each its own day): money by format_usd, the day a date (no 00:00:00)
+    assert sorted(report["total_cost_usd"]) == sorted(format_usd(c.price().cost_usd) for c in IN_PERIOD)
+    assert sorted(report["day"]) == sorted(c.start.date().isoformat() for c in IN_PERIOD)
+    by_model = {r["model"]: r["cost_usd"] for r in at.dataframe[0].value.to_dict("records")}  # the Model breakdown
+    for model in {c.model for c in IN_PERIOD}:
+        spent = sum((c.price().cost_usd for c in IN_PERIOD if c.model == model), Decimal(0))
+        assert by_model[model] == format_usd(spent), model
     assert at.get("download_button"), "CSV download missing"
     at.toggle(key="spend_priced_only").set_value(True).run()
     assert not at.exception
@@ -250,7 +257,9 @@ def test_spend_page_tables_download_and_priced_only_switch(seeded):
     assert metric(at, "Calls") == str(len(IN_PERIOD) - unpriced_calls)
     report = at.dataframe[-1].value
     assert not set(report["model"]) & UNPRICED
-    assert sum(report["total_cost_usd"]) == priced
+    assert sorted(report["total_cost_usd"]) == sorted(
+        format_usd(c.price().cost_usd) for c in IN_PERIOD if c.model not in UNPRICED
+    )
 
 
 def test_latency_page_percentiles_errors_and_ttft(seeded):
@@ -260,9 +269,13 @@ def test_latency_page_percentiles_errors_and_ttft(seeded):
     assert summary["drafts"]["p50_ms"] == pytest.approx(3000)
     assert summary["analysis"]["error_rate"] == pytest.approx(0.5)
     assert summary["chat"]["error_rate"] == pytest.approx(0.0)
-    assert summary["chat"]["ttft_ms"] == pytest.approx(275.0)
-    streamed = at.dataframe[1].value
-    assert list(streamed["layer"]) == ["chat"]
+    assert summary["chat"]["ttft_p50_ms"] == pytest.approx(275.0)
+    streamed = at.dataframe[1].value.to_dict("records")
+    assert [r["layer"] for r in streamed] == ["chat"]
+    # two streams, 250 and 300 ms to the first token: percentiles interpolated, and the mean
+    ttft = [streamed[0][c] for c in ("ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "ttft_ms")]
+    assert ttft == pytest.approx([275.0, 297.5, 299.5, 275.0])
+    assert streamed[0]["streaming_calls"] == 2
     at.segmented_control(key="latency_by").set_value("model").run()
     assert not at.exception
     assert set(at.dataframe[0].value["model"]) == {c.model for c in IN_PERIOD}
@@ -273,13 +286,43 @@ def test_policy_page_shows_the_substitution(seeded):
     assert metric(at, "Substituted calls") == "1"
     rows = at.dataframe[0].value.to_dict("records")
     assert len(rows) == 1
-    assert (rows[0]["requested_model"], rows[0]["model"], rows[0]["layer"], rows[0]["service"]) == (
+    sub = SEED[5]
+    assert (rows[0]["requested_model"], rows[0]["model"], rows[0]["environment"], rows[0]["layer"]) == (
         "claude-sonnet-4-5",
         HAIKU,
+        "production",
         "drafts",
-        "worker",
     )
-    assert metric(at, "Spend on substituted calls") == format_usd(SEED[5].price().cost_usd)
+    assert rows[0]["service"] == "worker"
+    paid = sub.price().cost_usd
+    # the same tokens on the requested model's shipped card, at the call's time
+    would = rates.price_call(
+        rates.default_book(), sub.requested_model, sub.input_tokens, sub.output_tokens, at=sub.start
+    ).cost_usd
+    assert would > paid
+    assert (rows[0]["cost_usd"], rows[0]["requested_cost_usd"]) == (format_usd(paid), format_usd(would))
+    assert rows[0]["difference_usd"] == format_usd(would - paid)
+    assert metric(at, "Paid for substituted calls") == format_usd(paid)
+    assert metric(at, "Would have cost") == format_usd(would)
+    assert metric(at, "Saved by the policy") == format_usd(would - paid)
+
+
+def test_policy_page_shows_an_unknown_requested_price_as_unknown(start_collector, send_spans, tmp_path, monkeypatch):
+    handle = start_collector(tmp_path, mode="thread")
+    call = dataclasses.replace(SEED[5], requested_model="claude-mythical-9")  # no card for what was asked
+    feed(handle.url, send_spans, [call])
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app("policy")
+    row = at.dataframe[0].value.to_dict("records")[0]
+    assert (row["requested_model"], row["requested_cost_usd"], row["difference_usd"]) == (
+        "claude-mythical-9",
+        "unknown",
+        "unknown",
+    )
+    assert metric(at, "Would have cost") == "unknown"
+    assert metric(at, "Paid for substituted calls") == format_usd(call.price().cost_usd)
 
 
 def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):
@@ -313,7 +356,8 @@ def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):
     assert set(at.dataframe[0].value["model"]) == {"gpt-4o-mini"}
     audit = at.dataframe[-1].value.to_dict("records")
     assert [(a["model"], a["rows"]) for a in audit] == [("grok-9-preview", 2)]
-    assert audit[0]["new_cost_usd"] == new
+    assert audit[0]["new_cost_usd"] == format_usd(new)
+    assert audit[0]["delta_usd"] == format_usd(new - old)  # the sign before the dollar, as everywhere
     # its spend now counts as priced on the Overview
     at.switch_page("views/overview.py").run()
     agents = {r["Layer"]: r for r in at.table[0].value.to_dict("records")}["agents"]
@@ -328,7 +372,7 @@ def test_review_page_without_admin_token_says_so(seeded, monkeypatch):
     at.selectbox(key="review_model").set_value("grok-9-preview").run()
     at.text_input(key="card_grok-9-preview_input_usd_per_mtok").input("0.30")
     at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20")
-    button(at, "Apply card").click().run()
+    button(at, "Preview repricing").click().run()
     assert not at.exception
     assert "admin token" in at.error[0].value and "TOKENLEDGER_ADMIN_TOKEN" in at.error[0].value
     assert set(at.dataframe[0].value["model"]) == UNPRICED  # nothing changed
@@ -346,7 +390,7 @@ def test_a_tiny_estimate_never_reads_as_zero(start_collector, send_spans, tmp_pa
     for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     at = open_app()
-    assert [w.value for w in at.warning] == ["1 call from 1 unpriced model (est. <$0.0001) awaiting review"]
+    assert [w.value for w in at.warning] == ["1 call from 1 unpriced model (est. <$0.0001, all time) awaiting review"]
     assert metric(at, "Estimated spend (unpriced)") == "<$0.0001"
     assert metric(at, "Total incl. estimates") == "<$0.0001"
     assert metric(at, "Priced spend") == "$0.00"  # exact zero stays zero
@@ -399,7 +443,7 @@ def test_review_applies_the_suggested_long_context_tier(start_collector, send_sp
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("gemini-2.5-pro now has a rate card" in s.value for s in at.success)
     audit = at.dataframe[-1].value.to_dict("records")
-    assert [(a["model"], a["rows"], a["new_cost_usd"]) for a in audit] == [("gemini-2.5-pro", 2, with_tier)]
+    assert [(a["model"], a["rows"], a["new_cost_usd"]) for a in audit] == [("gemini-2.5-pro", 2, format_usd(with_tier))]
     # the stored card has the tier
     cards = httpx.get(f"{handle.url}/api/v1/rates").raise_for_status().json()["cards"]
     card = next(c for c in cards if c["model"] == "gemini-2.5-pro")
@@ -437,10 +481,52 @@ def test_review_against_an_open_collector_needs_no_token(start_collector, send_s
         monkeypatch.delenv(name, raising=False)
     at = open_app("review")
     assert set(at.dataframe[0].value["model"]) == UNPRICED
-    button(at, "Apply card").click().run()  # gpt-4o-mini, prefilled from its suggestion
+    button(at, "Preview repricing").click().run()  # gpt-4o-mini, prefilled from its suggestion
+    button(at, "Apply card").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("gpt-4o-mini now has a rate card" in s.value for s in at.success)
     assert set(at.dataframe[0].value["model"]) == {"grok-9-preview"}
+
+
+def test_review_preview_is_the_primary_action_and_apply_needs_a_preview_of_the_values(seeded):
+    at = open_app("review")
+    at.selectbox(key="review_model").set_value("grok-9-preview").run()
+    assert button(at, "Preview repricing").proto.type == "primary"
+    assert button(at, "Apply card").proto.type != "primary"
+    assert button(at, "Apply card").disabled  # nothing previewed yet
+    at.text_input(key="card_grok-9-preview_input_usd_per_mtok").input("0.30")
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20").run()
+    assert button(at, "Apply card").disabled
+    button(at, "Preview repricing").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not button(at, "Apply card").disabled
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.25").run()  # changed after the preview
+    assert button(at, "Apply card").disabled
+    assert not any("Repricing preview" == h.value for h in at.subheader)  # the old preview no longer shows
+    at.text_input(key="card_grok-9-preview_output_usd_per_mtok").input("1.20").run()  # back to the previewed card
+    assert not button(at, "Apply card").disabled
+    button(at, "Apply card").click().run()
+    assert any("grok-9-preview now has a rate card" in s.value for s in at.success)
+
+
+def test_overview_says_the_scope_of_the_banner_and_of_the_figures(seeded):
+    at = open_app()
+    assert "all time" in at.warning[0].value
+    scope = "The review queue counts every unpriced call stored; the figures below cover Oct 1 – Oct 31, 2026 only."
+    assert scope in [c.value for c in at.caption]
+
+
+def test_review_shows_no_sidebar_filters_and_keeps_them_for_the_other_pages(seeded):
+    at = open_app()
+    at.selectbox(key="f_layer").set_value("chat").run()
+    at.switch_page("views/review.py").run()
+    assert not at.exception
+    assert not at.sidebar.selectbox and not at.sidebar.date_input  # the queue is global: no filters to mislead
+    assert at.sidebar.button, "Refresh data stays"
+    at.switch_page("views/overview.py").run()
+    assert at.selectbox(key="f_layer").value == "chat"
+    assert [r["Layer"] for r in at.table[0].value.to_dict("records")] == ["chat"]
+    assert not at.warning or all("Session State" not in w.value for w in at.warning)
 
 
 def test_collector_down_gives_a_clear_message(monkeypatch):
@@ -475,3 +561,31 @@ def test_layer_totals_helper_agrees_with_the_data_layer():
         assert c.price().pricing_unknown == (c.model in UNPRICED), c.model
     assert spend.KNOWN_LAYERS == ("chat", "analysis", "drafts", "agents")
     assert review.banner_text is not None
+
+
+PAGES = ("overview", "spend", "latency", "review", "policy")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_an_empty_collector_says_so(start_collector, tmp_path, monkeypatch, page):
+    # a fresh collector: every read answers with zero rows (no schema from which to type a `layer` column)
+    handle = start_collector(tmp_path, mode="thread")
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app(None if page == "overview" else page)
+    if page == "review":
+        assert any("No unpriced models" in s.value for s in at.success)
+    else:
+        assert [i.value for i in at.info] == [EMPTY_RANGE], page
+
+
+@pytest.mark.parametrize("page", ["overview", "latency", "policy", "spend"])
+def test_a_range_with_no_calls_says_so(seeded, page):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"from": "2027-03-01", "to": "2027-03-31"})  # after the seed: nothing in range
+    at.run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert EMPTY_RANGE in [i.value for i in at.info], page

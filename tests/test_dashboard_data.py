@@ -78,6 +78,43 @@ def test_as_text_formats_money_columns_for_tables():
     assert out.get_column("m").to_list() == ["a", "b", "c"]
 
 
+def test_for_table_formats_every_money_column_and_days_as_dates():
+    df = pl.DataFrame(
+        {
+            "day": [date(2026, 11, 29), date(2026, 11, 28)],
+            "delta_usd": [D("-0.365"), D("133.2695")],
+            "cost_usd": [D("0.00004"), D("0")],
+            "calls": [1, 2],
+        },
+        schema_overrides={"delta_usd": MONEY, "cost_usd": MONEY},
+    )
+    out = money.for_table(df)
+    assert out.get_column("day").to_list() == ["2026-11-29", "2026-11-28"]  # not 2026-11-29 00:00:00
+    assert out.get_column("delta_usd").to_list() == ["-$0.3650", "$133.27"]  # not $-0.3650, not $133.2695
+    assert out.get_column("cost_usd").to_list() == ["<$0.0001", "$0.00"]  # a tiny amount never reads $0.0000
+    assert out.get_column("calls").to_list() == [1, 2]
+
+
+def test_chart_tooltips_show_money_by_the_same_formatter():
+    from dashboard import charts
+
+    df = spend_frame(
+        [row("0.00004", "0", 1, 1, day=date(2026, 11, 1), layer="chat"), row("136.155", "136.155", layer="x")],
+        ("day", "layer"),
+    )
+    charts_ = [
+        charts.layers_stacked_daily(spend.daily_by_layer(df.with_columns(pl.lit(date(2026, 11, 1)).alias("day")))),
+        charts.priced_vs_estimated(spend.by_layer_with_change(df.drop("day"), spend.empty_spend(["layer"]))),
+        charts.breakdown_bars(spend.breakdown(df, "layer"), "layer"),
+    ]
+    for chart in charts_:
+        spec = chart.to_dict()
+        tooltips = spec["encoding"]["tooltip"]
+        assert not any("format" in t and "$" in t["format"] for t in tooltips), tooltips
+        values = [v for rows in spec["datasets"].values() for r in rows for v in r.values()]
+        assert "<$0.0001" in values and "$136.16" in values, values
+
+
 def test_format_pct():
     assert money.format_pct(0.125) == "+12.5%"
     assert money.format_pct(-0.03) == "-3.0%"
@@ -193,6 +230,28 @@ def test_ensure_spend_fills_an_empty_answer():
     assert out.is_empty() and "priced_cost_usd" in out.columns and "layer" in out.columns
 
 
+def null_keyed(keys: tuple[str, ...], metrics: dict[str, pl.DataType]) -> pl.DataFrame:
+    """What the API's Arrow answer with no rows becomes: its key columns typed Null."""
+    return pl.DataFrame(schema=dict.fromkeys(keys, pl.Null()) | metrics)
+
+
+def test_layers_of_an_empty_period_with_null_typed_keys():
+    counts = {c: pl.Int64() for c in spend.SPEND_COUNTS} | {c: MONEY for c in spend.SPEND_COSTS}
+    empty = null_keyed(("layer",), counts)
+    assert spend.by_layer_with_change(empty, empty).is_empty()
+    before = spend_frame([row("1", "1", layer="chat")], ("layer",))
+    out = spend.by_layer_with_change(empty, before)  # nothing now, something in the previous period
+    assert out.get_column("layer").to_list() == ["chat"] and out.item(0, "previous_total_usd") == D(1)
+    daily = spend.daily_by_layer(null_keyed(("day", "layer"), counts))
+    assert daily.is_empty() and daily.schema["day"] == pl.Date
+
+
+def test_latency_summary_of_an_empty_period_with_null_typed_keys():
+    metrics = {c: pl.Float64() for c in latency.LATENCY_METRICS} | {"calls": pl.Int64()}
+    assert latency.summary(null_keyed(("layer",), metrics), "layer").is_empty()
+    assert latency.percentiles_long(null_keyed(("day", "layer"), metrics), "layer").is_empty()
+
+
 # -- latency ---------------------------------------------------------------------------------------------------
 
 
@@ -226,6 +285,7 @@ def test_latency_summary_and_ttft():
     assert out.get_column("layer").to_list() == ["chat", "agents"]
     streamed = latency.ttft(per_layer, "layer")
     assert streamed.get_column("layer").to_list() == ["chat"]
+    assert streamed.columns == ["layer", "streaming_calls", "ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "ttft_ms"]
     assert latency.ensure_latency(pl.DataFrame(), ["layer"]).is_empty()
 
 
@@ -261,10 +321,10 @@ def test_queue_frame_and_banner():
     q = review.queue_frame(QUEUE)
     assert q.get_column("model").to_list() == ["mystery-1", "grok-9-preview"]
     assert q.get_column("suggested").to_list() == ["$3 in / $15 out per Mtok", None]
-    assert review.banner_text(q) == "4 calls from 2 unpriced models (est. $1.50) awaiting review"
+    assert review.banner_text(q) == "4 calls from 2 unpriced models (est. $1.50, all time) awaiting review"
     assert review.banner_text(review.queue_frame([])) is None
     assert review.banner_text(review.queue_frame(QUEUE[:1])) == (
-        "3 calls from 1 unpriced model (est. $0.0045) awaiting review"
+        "3 calls from 1 unpriced model (est. $0.0045, all time) awaiting review"
     )
 
 
@@ -417,25 +477,47 @@ def test_suggestion_caption_names_source_and_date_and_warns_of_a_change_inside_t
 # -- policy ----------------------------------------------------------------------------------------------------
 
 
-def test_substitutions_from_spend_grouped_by_requested_model():
-    # GET /api/v1/spend?group_by=requested_model,model,layer,service: exact over any range (no raw-call sample).
+def test_substitutions_with_what_the_requested_model_would_have_cost():
+    # GET /api/v1/substitutions: each substituted call priced again on the requested model's card (server side)
+    rows = pl.DataFrame(
+        {
+            "requested_model": ["claude-opus-4-1", "claude-sonnet-4-5", "mystery-1"],
+            "model": ["claude-haiku-4-5"] * 3,
+            "layer": ["chat", "chat", "drafts"],
+            "service": [None, "bff", "worker"],
+            "environment": ["prod", "staging", None],
+            "calls": [3, 20_000, 4],
+            "unpriced_calls": [0, 0, 0],
+            "cost_usd": ["0.2", "0.1", "0.5"],
+            "requested_cost_usd": ["1.5", "0.3", None],
+        }
+    )
+    subs = policy.substitutions(money.as_money(rows, ("cost_usd", "requested_cost_usd")))
+    got = [
+        (r["requested_model"], r["environment"], r["service"], r["difference_usd"]) for r in subs.iter_rows(named=True)
+    ]
+    assert got == [
+        ("claude-sonnet-4-5", "staging", "bff", D("0.2")),
+        ("mystery-1", "(none)", "worker", None),  # unknown requested price: no difference, not a saving of -$0.50
+        ("claude-opus-4-1", "prod", "(none)", D("1.3")),
+    ]
+    assert policy.requested_total(subs) == (None, 4)  # a partial sum would read as the whole
+    assert policy.requested_total(subs.filter(pl.col("requested_model") != "mystery-1")) == (D("1.8"), 0)
+    table = money.for_table(subs, unknown=["requested_cost_usd", "difference_usd"])
+    mystery = table.row(1, named=True)
+    assert (mystery["requested_cost_usd"], mystery["cost_usd"]) == ("unknown", "$0.5000")
+    assert policy.substitutions(pl.DataFrame()).is_empty()
+
+
+def test_substitution_share_from_spend_grouped_by_requested_model():
     spend = pl.DataFrame(
         {
             "requested_model": ["claude-sonnet-4-5", "claude-opus-4-1", None, None, "claude-haiku-4-5"],
             "model": ["claude-haiku-4-5", "claude-haiku-4-5", "claude-haiku-4-5", "grok-4", "claude-haiku-4-5"],
-            "layer": ["chat", "chat", "chat", "analysis", "drafts"],
-            "service": ["bff", None, "bff", None, "worker"],
             "calls": [20_000, 3, 50_000, 7, 4],
-            "cost_usd": [D("0.1"), D("0.2"), D("1"), D("2"), D("0.5")],
         }
     )
-    out = policy.substitutions(spend)
-    assert [(r["requested_model"], r["service"], r["calls"], r["cost_usd"]) for r in out.iter_rows(named=True)] == [
-        ("claude-sonnet-4-5", "bff", 20_000, D("0.1")),
-        ("claude-opus-4-1", "(none)", 3, D("0.2")),
-    ]  # a "substitution" to the model asked for is none
-    assert policy.substitution_share(spend) == (20_003, 70_014)
-    assert policy.substitutions(pl.DataFrame()).is_empty()
+    assert policy.substitution_share(spend) == (20_003, 70_014)  # a "substitution" to the model asked for is none
 
 
 def test_audit_frame_newest_first_with_exact_money():
@@ -497,6 +579,7 @@ def test_charts_build_with_money_as_float_only_in_the_chart():
     )
     daily = charts.layers_stacked_daily(spend.daily_by_layer(df)).to_dict()
     assert daily["encoding"]["y"]["axis"]["format"] == "$,.4~f"  # sub-dollar ticks stay distinct
+    assert daily["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"  # a bar per day; ticks on days, not twice a day
     one = spend_frame([row("12", "10", layer="chat")], ("layer",))
     bars = charts.priced_vs_estimated(spend.by_layer_with_change(one, spend.empty_spend(["layer"]))).to_dict()
     assert bars["encoding"]["x"]["axis"]["format"] == "$,.2f"

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from rates import RateBook, RateCard
 
-from . import _cards, _reads, _repricing
+from . import _cards, _policy, _reads, _repricing
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
 
@@ -136,6 +136,10 @@ class Store:
         """One page of raw call rows, newest first, and how many match in all."""
         total = self.query(*_reads.count_sql(where)).column("n")[0].as_py()
         return self.query(*_reads.calls_sql(where, limit, offset)), int(total)
+
+    def substitutions(self, where: _reads.CallFilter) -> pa.Table:
+        """Policy-substituted calls per requested/used model, layer, service, environment: cost and requested cost."""
+        return _policy.substitutions(self.query, self._book, where)
 
     def review(self, where: _reads.CallFilter) -> pa.Table:
         """The unpriced models, most expensive first."""

@@ -124,7 +124,10 @@ def latency_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[A
             quantile_cont(duration_ms, 0.99) AS p99_ms,
             avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END)::DOUBLE AS error_rate,
             count(*) FILTER (WHERE streaming)::BIGINT AS streaming_calls,
-            avg(ttft_ms) FILTER (WHERE streaming) AS ttft_ms
+            avg(ttft_ms) FILTER (WHERE streaming) AS ttft_ms,
+            quantile_cont(ttft_ms, 0.5) FILTER (WHERE streaming) AS ttft_p50_ms,
+            quantile_cont(ttft_ms, 0.95) FILTER (WHERE streaming) AS ttft_p95_ms,
+            quantile_cont(ttft_ms, 0.99) FILTER (WHERE streaming) AS ttft_p99_ms
         FROM calls {clause} {tail}
         """,
         params,

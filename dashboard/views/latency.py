@@ -16,7 +16,7 @@ with ui.guard():
 
 summary = latency.summary(overall, by)
 if summary.is_empty():
-    st.info("No LLM calls in this period.")
+    st.info(ui.EMPTY_RANGE, icon=":material/info:")
     st.stop()
 
 st.subheader(f"Per {by}")
@@ -31,7 +31,7 @@ st.dataframe(
         "p95_ms": st.column_config.NumberColumn("p95 ms", format="%.0f"),
         "p99_ms": st.column_config.NumberColumn("p99 ms", format="%.0f"),
         "error_rate": st.column_config.NumberColumn("Error rate", format="percent"),
-        "ttft_ms": st.column_config.NumberColumn("Mean TTFT ms (streams)", format="%.0f"),
+        "ttft_p50_ms": st.column_config.NumberColumn("p50 TTFT ms (streams)", format="%.0f"),
     },
 )
 
@@ -51,5 +51,12 @@ else:
         streamed,
         hide_index=True,
         placeholder="—",
-        column_config={by: by.capitalize(), "ttft_ms": st.column_config.NumberColumn("Mean TTFT ms", format="%.0f")},
+        column_config={
+            by: by.capitalize(),
+            "streaming_calls": "Streamed calls",
+            "ttft_p50_ms": st.column_config.NumberColumn("p50 ms", format="%.0f"),
+            "ttft_p95_ms": st.column_config.NumberColumn("p95 ms", format="%.0f"),
+            "ttft_p99_ms": st.column_config.NumberColumn("p99 ms", format="%.0f"),
+            "ttft_ms": st.column_config.NumberColumn("Mean ms", format="%.0f"),
+        },
     )

@@ -15,15 +15,20 @@ with ui.guard():
     queue = ui.fetch_queue()
 
 st.title("Overview")
-st.caption(f"{describe_period(f.start, f.end)}, compared with {describe_period(prev.start, prev.end)}")
+period = describe_period(f.start, f.end)
+st.caption(f"{period}, compared with {describe_period(prev.start, prev.end)}")
 
 banner = review.banner_text(queue)
 if banner:
     with st.container(border=True):
         st.warning(banner, icon=":material/warning:")
+        st.caption(f"The review queue counts every unpriced call stored; the figures below cover {period} only.")
         st.page_link(Path(__file__).parent / "review.py", label="Review unpriced models", icon=":material/rule:")
 
 now, before = spend.totals(current), spend.totals(previous)
+if now.calls == 0:
+    st.info(ui.EMPTY_RANGE, icon=":material/info:")
+    st.stop()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
     "Priced spend",
@@ -35,7 +40,7 @@ c1.metric(
 c2.metric(
     "Estimated spend (unpriced)",
     money.format_usd(now.estimated_usd),
-    help=f"{now.unpriced_calls:,} calls with no rate card, estimated at the default model's rates.",
+    help=f"{now.unpriced_calls:,} calls in {period} with no rate card, estimated at the default model's rates.",
 )
 c3.metric(
     "Total incl. estimates",
@@ -47,19 +52,16 @@ c4.metric("Calls", f"{now.calls:,}", delta=f"{now.calls - before.calls:+,}", del
 
 st.subheader("Spend per layer")
 by_layer = spend.by_layer_with_change(current, previous)
-if by_layer.is_empty():
-    st.info("No LLM calls in this period.")
-else:
-    st.table(
-        {
-            "Layer": by_layer.get_column("layer").to_list(),
-            "Calls": [f"{n:,}" for n in by_layer.get_column("calls")],
-            "Priced": [money.format_usd(v) for v in by_layer.get_column("priced_usd")],
-            "Estimated (unpriced)": [money.format_usd(v) for v in by_layer.get_column("estimated_usd")],
-            "Total incl. estimates": [money.format_usd(v) for v in by_layer.get_column("total_usd")],
-            "Previous period": [money.format_usd(v) for v in by_layer.get_column("previous_total_usd")],
-            "Change": [money.format_pct(v) for v in by_layer.get_column("change_pct")],
-        },
-        hide_index=True,
-    )
-    st.altair_chart(charts.priced_vs_estimated(by_layer), width="stretch")
+st.table(
+    {
+        "Layer": by_layer.get_column("layer").to_list(),
+        "Calls": [f"{n:,}" for n in by_layer.get_column("calls")],
+        "Priced": [money.format_usd(v) for v in by_layer.get_column("priced_usd")],
+        "Estimated (unpriced)": [money.format_usd(v) for v in by_layer.get_column("estimated_usd")],
+        "Total incl. estimates": [money.format_usd(v) for v in by_layer.get_column("total_usd")],
+        "Previous period": [money.format_usd(v) for v in by_layer.get_column("previous_total_usd")],
+        "Change": [money.format_pct(v) for v in by_layer.get_column("change_pct")],
+    },
+    hide_index=True,
+)
+st.altair_chart(charts.priced_vs_estimated(by_layer), width="stretch")

@@ -18,7 +18,7 @@ def show_audit() -> None:
         return
     st.subheader("Repricing audit")
     st.dataframe(
-        audit,
+        money.for_table(audit),
         hide_index=True,
         placeholder="—",
         column_config={
@@ -26,9 +26,9 @@ def show_audit() -> None:
             "model": "Model",
             "card_id": "Card",
             "rows": "Rows",
-            "old_cost_usd": st.column_config.NumberColumn("Old total", format="$%.4f"),
-            "new_cost_usd": st.column_config.NumberColumn("New total", format="$%.4f"),
-            "delta_usd": st.column_config.NumberColumn("Difference", format="$%.4f"),
+            "old_cost_usd": st.column_config.TextColumn("Old total"),
+            "new_cost_usd": st.column_config.TextColumn("New total"),
+            "delta_usd": st.column_config.TextColumn("Difference"),
             "note": "Note",
         },
     )
@@ -53,7 +53,7 @@ if queue.is_empty():
 
 st.warning(review.banner_text(queue) or "", icon=":material/warning:")
 st.dataframe(
-    money.as_text(queue, ["estimated_cost_usd"]),  # text: a number format would show a tiny estimate as $0
+    money.for_table(queue),  # text: a number format would show a tiny estimate as $0
     hide_index=True,
     placeholder="—",
     column_config={
@@ -87,7 +87,8 @@ st.caption(
 )
 st.caption(review.scope_text(model))
 
-with st.form(f"card_form_{model}"):
+# No st.form: every edit reruns the page, so Apply can follow the form (enabled only for the values previewed).
+with st.container(border=True):
     cols = st.columns(2)
     fields = {
         name: cols[i % 2].text_input(review.RATE_LABELS[name], value=defaults[name], key=f"card_{model}_{name}")
@@ -114,15 +115,28 @@ with st.form(f"card_form_{model}"):
                 review.TIER_LABELS[name], value=defaults[name], key=f"card_{model}_{name}"
             )
     fields["note"] = st.text_input("Note", value=defaults["note"], key=f"card_{model}_note")
-    b1, b2 = st.columns([1, 1])
-    do_preview = b1.form_submit_button("Preview repricing", icon=":material/preview:")
-    do_apply = b2.form_submit_button("Apply card", type="primary", icon=":material/done_all:")
-
-if do_preview or do_apply:
     try:
-        payload = review.card_payload(model, fields, provider=entry.get("provider"))
+        payload, invalid = review.card_payload(model, fields, provider=entry.get("provider")), None
     except ValueError as exc:
-        st.error(str(exc))
+        payload, invalid = None, str(exc)
+    stored = st.session_state.get(PREVIEW)
+    previewed = stored is not None and payload is not None and review.same_card(stored[0], payload)
+    b1, b2 = st.columns([1, 1])
+    do_preview = b1.button("Preview repricing", type="primary", icon=":material/preview:", key="review_preview")
+    do_apply = b2.button(
+        "Apply card",
+        icon=":material/done_all:",
+        key="review_apply",
+        disabled=not previewed,
+        help=None if previewed else "Preview these values first: Apply stores the card you have previewed.",
+    )
+
+if do_apply and not previewed:  # a click sent with an edit that changed the values since the preview
+    st.warning("The form changed since the preview: preview these values, then apply.")
+    do_apply = False
+if do_preview or do_apply:
+    if payload is None:
+        st.error(invalid)
         st.stop()
     with ui.guard():
         client = ui.admin_client()
@@ -131,15 +145,15 @@ if do_preview or do_apply:
         finally:
             client.close()
     if do_preview:
-        st.session_state[PREVIEW] = (model, result)
+        st.session_state[PREVIEW] = (payload, result)
+        st.rerun()  # so Apply is drawn enabled for the values just previewed
     else:
         st.session_state.pop(PREVIEW, None)
         st.session_state[FLASH] = review.applied_text(model, payload["effective_from"], result)
         ui.refresh()
         st.rerun()
 
-stored = st.session_state.get(PREVIEW)
-if stored and stored[0] == model:
+if previewed:
     p = review.preview_frame(stored[1]).row(0, named=True)
     st.subheader("Repricing preview")
     st.table(

@@ -10,7 +10,6 @@ from dashboard.filters import describe_period
 TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
 BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "Environment": "environment"}
 BREAKDOWN_KEYS = list(BREAKDOWNS.values())
-USD = "$%.6f"
 
 f = ui.current_filters()
 prev = f.previous()
@@ -29,6 +28,10 @@ with ui.guard():
     table = spend.ensure_spend(ui.fetch_spend(TABLE_KEYS, f), TABLE_KEYS)
     before = spend.ensure_spend(ui.fetch_spend(BREAKDOWN_KEYS, prev), BREAKDOWN_KEYS)
 
+if table.is_empty():
+    st.info(ui.EMPTY_RANGE, icon=":material/info:")
+    st.stop()
+
 t = spend.totals(table)
 c1, c2, c3 = st.columns(3)
 c1.metric("Priced spend", money.format_usd(t.priced_usd))
@@ -39,10 +42,7 @@ else:
 c3.metric("Calls", f"{t.calls:,}")
 
 st.subheader("Daily spend by layer")
-if daily.is_empty():
-    st.info("No LLM calls in this period.")
-else:
-    st.altair_chart(charts.layers_stacked_daily(spend.daily_by_layer(daily)), width="stretch")
+st.altair_chart(charts.layers_stacked_daily(spend.daily_by_layer(daily)), width="stretch")
 
 st.subheader("Breakdowns")
 st.caption(f"Against {describe_period(prev.start, prev.end)}. Estimated: calls with no rate card.")
@@ -54,18 +54,20 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
             continue
         st.altair_chart(charts.breakdown_bars(frame.rename({"total_usd": "cost_usd"}), key), width="stretch")
         st.dataframe(
-            frame.select(
-                key, "calls", "priced_usd", "estimated_usd", "total_usd", "previous_total_usd", "change_pct", "share"
+            money.for_table(
+                frame.select(
+                    key, "calls", "priced_usd", "estimated_usd", "total_usd", "previous_total_usd", "change_pct", "share"
+                )
             ),
             hide_index=True,
             placeholder="—",
             column_config={
                 key: label,
                 "calls": "Calls",
-                "priced_usd": st.column_config.NumberColumn("Priced", format=USD),
-                "estimated_usd": st.column_config.NumberColumn("Estimated (unpriced)", format=USD),
-                "total_usd": st.column_config.NumberColumn("Total incl. estimates", format=USD),
-                "previous_total_usd": st.column_config.NumberColumn("Previous period", format=USD),
+                "priced_usd": st.column_config.TextColumn("Priced"),
+                "estimated_usd": st.column_config.TextColumn("Estimated (unpriced)"),
+                "total_usd": st.column_config.TextColumn("Total incl. estimates"),
+                "previous_total_usd": st.column_config.TextColumn("Previous period"),
                 "change_pct": st.column_config.NumberColumn("Change", format="percent"),
                 "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
             },
@@ -74,13 +76,14 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
 st.subheader("Table")
 report = spend.report_table(table, TABLE_KEYS)
 st.dataframe(
-    report,
+    money.for_table(report),  # money as format_usd text, days as dates; the CSV keeps exact decimals
     hide_index=True,
     placeholder="—",
     column_config={
-        "priced_cost_usd": st.column_config.NumberColumn("Priced USD", format=USD),
-        "estimated_cost_usd": st.column_config.NumberColumn("Estimated USD", format=USD),
-        "total_cost_usd": st.column_config.NumberColumn("Total USD", format=USD),
+        "day": st.column_config.TextColumn("Day (UTC)"),
+        "priced_cost_usd": st.column_config.TextColumn("Priced USD"),
+        "estimated_cost_usd": st.column_config.TextColumn("Estimated USD"),
+        "total_cost_usd": st.column_config.TextColumn("Total USD"),
     },
 )
 name = f"tokenledger-spend-{f.start}-{f.end}{'-priced' if priced else ''}.csv"

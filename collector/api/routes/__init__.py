@@ -1,5 +1,14 @@
 """One router per file."""
 
-from . import calls, health, latency, rates, review, spend, traces
+from . import calls, health, latency, policy, rates, review, spend, traces
 
-ROUTERS = [health.router, traces.router, spend.router, latency.router, calls.router, review.router, rates.router]
+ROUTERS = [
+    health.router,
+    traces.router,
+    spend.router,
+    latency.router,
+    policy.router,
+    calls.router,
+    review.router,
+    rates.router,
+]
