@@ -81,14 +81,15 @@ def priced_vs_estimated(by_layer: pl.DataFrame) -> alt.Chart:
 
 
 def breakdown_bars(frame: pl.DataFrame, key: str) -> alt.Chart:
-    data = to_float(with_text(frame.head(15), ["cost_usd"]), ["cost_usd"])
+    """Bars of `total_usd` (priced plus estimated) per value of `key`: a `spend.with_change` frame."""
+    data = to_float(with_text(frame.head(15), ["total_usd"]), ["total_usd"])
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y(f"{key}:N", sort="-x", title=None),
-            x=alt.X("cost_usd:Q", axis=_usd_axis(_largest(data, "cost_usd"))),
-            tooltip=[f"{key}:N", alt.Tooltip(f"cost_usd{TEXT_SUFFIX}:N", title="spend"), "calls:Q"],
+            x=alt.X("total_usd:Q", axis=_usd_axis(_largest(data, "total_usd"))),
+            tooltip=[f"{key}:N", alt.Tooltip(f"total_usd{TEXT_SUFFIX}:N", title="spend incl. estimates"), "calls:Q"],
         )
         .properties(height=alt.Step(28))
     )

@@ -245,7 +245,8 @@ def test_spend_page_tables_download_and_priced_only_switch(seeded):
     # one row per seed call (each its own day): money by format_usd, the day a date (no 00:00:00)
     assert sorted(report["total_cost_usd"]) == sorted(format_usd(c.price().cost_usd) for c in IN_PERIOD)
     assert sorted(report["day"]) == sorted(c.start.date().isoformat() for c in IN_PERIOD)
-    by_model = {r["model"]: r["cost_usd"] for r in at.dataframe[0].value.to_dict("records")}  # the Model breakdown
+    # the Model breakdown: total_usd includes estimates
+    by_model = {r["model"]: r["total_usd"] for r in at.dataframe[0].value.to_dict("records")}
     for model in {c.model for c in IN_PERIOD}:
         spent = sum((c.price().cost_usd for c in IN_PERIOD if c.model == model), Decimal(0))
         assert by_model[model] == format_usd(spent), model
@@ -518,13 +519,13 @@ def test_overview_says_the_scope_of_the_banner_and_of_the_figures(seeded):
 
 def test_review_shows_no_sidebar_filters_and_keeps_them_for_the_other_pages(seeded):
     at = open_app()
-    at.selectbox(key="f_layer").set_value("chat").run()
+    at.multiselect(key="f_layer").set_value(["chat"]).run()
     at.switch_page("views/review.py").run()
     assert not at.exception
     assert not at.sidebar.selectbox and not at.sidebar.date_input  # the queue is global: no filters to mislead
     assert at.sidebar.button, "Refresh data stays"
     at.switch_page("views/overview.py").run()
-    assert at.selectbox(key="f_layer").value == "chat"
+    assert at.multiselect(key="f_layer").value == ["chat"]
     assert [r["Layer"] for r in at.table[0].value.to_dict("records")] == ["chat"]
     assert not at.warning or all("Session State" not in w.value for w in at.warning)
 

@@ -105,7 +105,7 @@ def test_chart_tooltips_show_money_by_the_same_formatter():
     charts_ = [
         charts.layers_stacked_daily(spend.daily_by_layer(df.with_columns(pl.lit(date(2026, 11, 1)).alias("day")))),
         charts.priced_vs_estimated(spend.by_layer_with_change(df.drop("day"), spend.empty_spend(["layer"]))),
-        charts.breakdown_bars(spend.breakdown(df, "layer"), "layer"),
+        charts.breakdown_bars(spend.with_change(df, spend.empty_spend(["layer"]), "layer"), "layer"),
     ]
     for chart in charts_:
         spec = chart.to_dict()

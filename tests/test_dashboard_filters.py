@@ -93,15 +93,16 @@ def test_spend_breakdowns_compare_with_the_previous_period_priced_and_estimated_
     at = open_app(PERIOD, "spend")
     by_model = {r["model"]: r for r in at.dataframe[0].value.to_dict("records")}
     haiku_now = [c for c in IN_PERIOD if c.model == HAIKU]
-    assert by_model[HAIKU]["priced_usd"] == sum((c.price().cost_usd for c in haiku_now), Decimal(0))
-    assert by_model[HAIKU]["previous_total_usd"] == SEED[2].price().cost_usd  # the September call
+    assert by_model[HAIKU]["priced_usd"] == format_usd(sum((c.price().cost_usd for c in haiku_now), Decimal(0)))
+    assert by_model[HAIKU]["previous_total_usd"] == format_usd(SEED[2].price().cost_usd)  # the September call
     grok = [c for c in IN_PERIOD if c.model == "grok-9-preview"]
-    assert by_model["grok-9-preview"]["priced_usd"] == 0
-    assert by_model["grok-9-preview"]["estimated_usd"] == sum((c.price().cost_usd for c in grok), Decimal(0))
+    assert by_model["grok-9-preview"]["priced_usd"] == "$0.00"
+    grok_usd = sum((c.price().cost_usd for c in grok), Decimal(0))
+    assert by_model["grok-9-preview"]["estimated_usd"] == format_usd(grok_usd)
     by_service = {r["service"]: r for r in at.dataframe[2].value.to_dict("records")}
-    assert by_service["chat-bff"]["previous_total_usd"] == SEED[2].price().cost_usd
+    assert by_service["chat-bff"]["previous_total_usd"] == format_usd(SEED[2].price().cost_usd)
     worker = by_service["worker"]
-    assert worker["previous_total_usd"] == 0 and math.isnan(worker["change_pct"])  # no previous spend: no change
+    assert worker["previous_total_usd"] == "$0.00" and math.isnan(worker["change_pct"])  # no previous spend: no change
 
 
 def test_priced_rows_only_keeps_real_token_counts_and_is_in_the_url(seeded):

@@ -10,6 +10,7 @@ from dashboard.filters import describe_period
 TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
 BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "Environment": "environment"}
 BREAKDOWN_KEYS = list(BREAKDOWNS.values())
+MONEY_COLUMNS = ("priced_usd", "estimated_usd", "total_usd", "previous_total_usd")
 
 f = ui.current_filters()
 prev = f.previous()
@@ -52,13 +53,9 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
         if frame.is_empty():
             st.info("Nothing to break down.")
             continue
-        st.altair_chart(charts.breakdown_bars(frame.rename({"total_usd": "cost_usd"}), key), width="stretch")
+        st.altair_chart(charts.breakdown_bars(frame, key), width="stretch")
         st.dataframe(
-            money.for_table(
-                frame.select(
-                    key, "calls", "priced_usd", "estimated_usd", "total_usd", "previous_total_usd", "change_pct", "share"
-                )
-            ),
+            money.for_table(frame.select(key, "calls", *MONEY_COLUMNS, "change_pct", "share")),
             hide_index=True,
             placeholder="—",
             column_config={
