@@ -278,6 +278,16 @@ def _one_call(site: CallSite, rng: random.Random, start: datetime, step: int, tr
     )
 
 
+def default_backfill_days(today: date) -> int:
+    """Whole days from the first of the previous calendar month up to `today` (UTC; today itself is live traffic).
+
+    The dashboard opens on month to date against the previous month: backfilling all of the previous month
+    makes that comparison show real figures whatever the day of the month."""
+    first_of_this_month = today.replace(day=1)
+    first_of_previous_month = (first_of_this_month - timedelta(days=1)).replace(day=1)
+    return (today - first_of_previous_month).days
+
+
 def history(days: int, today: date) -> Iterator[tuple[date, list[SimulatedCall]]]:
     """The `days` whole UTC days before `today`, oldest first, each with the calls that start on it.
 
