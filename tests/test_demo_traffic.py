@@ -64,7 +64,7 @@ def test_failed_calls_carry_no_usage_in_the_backfill():
     calls = [c for _, day_calls in history(7, MONDAY) for c in day_calls]
     failed = [to_record(c) for c in calls if c.error_type]
     assert failed and all(r.input_tokens is None and r.output_tokens is None for r in failed)
-    assert {r.error_type for r in failed} <= {"529", "connection_error", "500", "timeout"}
+    assert {r.error_type for r in failed} <= {"529", "503", "connection_error", "500", "timeout"}
 
 
 def test_default_backfill_covers_the_previous_month_and_this_month_to_date():

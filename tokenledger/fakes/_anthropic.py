@@ -149,6 +149,9 @@ def _messages(request: FakeRequest, config: _Config, respond: _Respond) -> None:
     if config.failure == "http_500":
         _error(respond, 500, "api_error", "Internal server error")
         return
+    if config.failure == "overloaded":
+        _error(respond, 529, "overloaded_error", "Overloaded")
+        return
     if not body.get("model") or not body.get("max_tokens") or not isinstance(body.get("messages"), list):
         _error(respond, 400, "invalid_request_error", "model, max_tokens and messages are required")
         return
@@ -176,6 +179,7 @@ class FakeAnthropic(FakeServer):
     Requires an `x-api-key` or `Authorization: Bearer` header (any value), like the real API. `usage` maps the
     request JSON to a `FakeUsage`; `failure` is one of `FAILURES`; `latency_s` delays every answer and
     `chunk_delay_s` every stream frame; a stream waits on `stream_hold` (if given) after its first text delta.
+    `plan` maps the request JSON to a `FakePlan` that overrides these for that request (latency, failure, usage).
     """
 
     provider = "anthropic"
