@@ -18,6 +18,7 @@ import signal
 from typing import Any
 
 from tokenledger.fakes import FakeAnthropic, FakePlan, FakeUsage, FakeXAI, PlanPolicy
+from tokenledger.settings import load_settings
 
 from .traffic import CALL_SITES, CLIENT_TIMEOUT_MS, CallSite, draw_outcome, draw_usage
 
@@ -163,11 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     import llm
 
-    token = os.environ.get("TOKENLEDGER_ADMIN_TOKEN") or os.environ.get("TOKENLEDGER_INGEST_TOKEN")
     llm.configure_telemetry(
         service_name=args.service,
         endpoint=f"{args.collector}/v1/traces",
-        headers={"Authorization": f"Bearer {token}"} if token else None,
+        headers=load_settings().ingest_headers or None,
         environment=args.environment,
     )
     try:

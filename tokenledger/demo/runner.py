@@ -24,19 +24,6 @@ def _on_stop_signal(signum, frame):  # Ctrl-C and `kill` stop the demo the same 
     raise KeyboardInterrupt
 
 
-def _bearer(*names: str) -> dict[str, str]:
-    token = next((os.environ[n] for n in names if os.environ.get(n)), None)
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def auth_headers() -> tuple[dict[str, str], dict[str, str]]:
-    """(ingest, read) headers: the collector the demo starts inherits the environment, and with it its tokens."""
-    return (
-        _bearer("TOKENLEDGER_ADMIN_TOKEN", "TOKENLEDGER_INGEST_TOKEN"),
-        _bearer("TOKENLEDGER_ADMIN_TOKEN", "TOKENLEDGER_READ_TOKEN"),
-    )
-
-
 def run_demo(args: argparse.Namespace) -> int:
     if args.real and not (os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("XAI_API_KEY")):
         print("error: --real needs ANTHROPIC_API_KEY and/or XAI_API_KEY in the environment", file=sys.stderr)
@@ -87,7 +74,8 @@ def run_demo(args: argparse.Namespace) -> int:
             group.start(f"live-{service}-{environment}", argv + (["--real"] if args.real else []), env=env)
         from .backfill import backfill  # the OpenTelemetry SDK import is paid only once processes are starting
 
-        ingest_headers, read_headers = auth_headers()
+        # The collector the demo starts inherits the environment, and with it the tokens these headers carry.
+        ingest_headers, read_headers = args.settings.ingest_headers, args.settings.read_headers
         today = datetime.now(UTC).date()
         days = default_backfill_days(today) if args.days is None else args.days
         if days:
