@@ -226,3 +226,21 @@ def test_closing_a_fake_ends_a_planned_wait():
         assert fake.requests
     caller.join(timeout=30)
     assert not caller.is_alive() and outcome
+
+
+@pytest.mark.parametrize("fake_class", [FakeAnthropic, FakeXAI])
+def test_a_planned_stream_sends_its_first_token_at_once(fake_class):
+    # The plan's latency is the time to first token; stream_s paces only the frames after it (a bounded read: a
+    # stream paced from its first frame would hold the first text back for minutes here).
+    with fake_class(plan=lambda body: FakePlan(stream_s=600)) as fake:
+        if fake_class is FakeAnthropic:
+            url, headers, body = f"{fake.base_url}/v1/messages", {"x-api-key": KEY}, _messages_body(stream=True)
+        else:
+            url, headers = f"{fake.base_url}/chat/completions", {"Authorization": f"Bearer {KEY}"}
+            body = {"model": "grok-4", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+        with httpx2.stream("POST", url, json=body, headers=headers, timeout=20) as response:
+            for line in response.iter_lines():
+                if '"text_delta"' in line or '"content": "Hello' in line:
+                    break
+            else:
+                raise AssertionError("the stream ended without a text frame")

@@ -86,8 +86,18 @@ class _Respond:
         h.wfile.flush()
         h.close_connection = True
 
-    def sse(self, events: Iterable[bytes], *, cut_after: int | None = None, hold_after: int | None = None) -> None:
-        """Stream SSE frames in chunked encoding; `cut_after` frames then drop the connection (a cut stream)."""
+    def sse(
+        self,
+        events: Iterable[bytes],
+        *,
+        cut_after: int | None = None,
+        hold_after: int | None = None,
+        first_token: int = 0,
+    ) -> None:
+        """Stream SSE frames in chunked encoding; `cut_after` frames then drop the connection (a cut stream).
+
+        A plan's `stream_s` paces the frames after `first_token` (the index of the first frame carrying text):
+        the ones before it go out at once, so the time to first token is the plan's latency."""
         h = self._handler
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
@@ -95,9 +105,9 @@ class _Respond:
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
         frames = list(events)
-        delay_s = self._config.chunk_delay_s
+        delay_s, paced_from = self._config.chunk_delay_s, 1
         if self._config.stream_s:
-            delay_s = self._config.stream_s / max(1, len(frames) - 1)
+            delay_s, paced_from = self._config.stream_s / max(1, len(frames) - 1 - first_token), first_token + 1
         try:
             for index, frame in enumerate(frames):
                 if cut_after is not None and index >= cut_after:
@@ -105,7 +115,7 @@ class _Respond:
                     return
                 if hold_after is not None and index == hold_after and self._config.stream_hold is not None:
                     self._wait_for_hold()
-                if index and delay_s:
+                if index >= paced_from and delay_s:
                     self._closing.wait(delay_s)  # a fake being closed stops pacing at once
                 h.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
                 h.wfile.flush()
