@@ -165,7 +165,8 @@ def _messages(request: FakeRequest, config: _Config, respond: _Respond) -> None:
     if body.get("stream"):
         frames = stream_events(message)
         cut = len(frames) // 2 if config.failure == "stream_cut" else None
-        respond.sse(frames, cut_after=cut, hold_after=4, first_token=3)  # hold after message_start, block start, ping, 1st delta
+        # Frames: message_start, block start, ping, 1st text delta (the first token, index 3), ...; a hold is after it.
+        respond.sse(frames, cut_after=cut, hold_after=4, first_token=3)
         return
     if config.failure == "stream_cut":
         respond.truncated(200, json.dumps(message).encode(), "application/json")
