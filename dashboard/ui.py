@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from . import filters as flt
-from . import review
+from . import money, review
 from .client import ReadClient
 from .errors import DashboardError
 from .settings import DEFAULT_CACHE_TTL_S, Settings, SettingsError, load_settings
@@ -215,3 +215,11 @@ def current_filters() -> flt.Filters:
         today = today_utc()
         f = flt.Filters(*flt.month_to_date(today))
     return f
+
+
+def spend_delta(fraction: float | None) -> dict[str, Any]:
+    """`st.metric` delta arguments for a change in spend: red when spend rose, green when it fell; grey, with no
+    arrow, when the previous period spent nothing (`n/a` is no news, good or bad)."""
+    if fraction is None:
+        return {"delta": money.format_pct(None), "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": money.format_pct(fraction), "delta_color": "inverse"}

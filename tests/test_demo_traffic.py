@@ -64,4 +64,30 @@ def test_failed_calls_carry_no_usage_in_the_backfill():
     calls = [c for _, day_calls in history(7, MONDAY) for c in day_calls]
     failed = [to_record(c) for c in calls if c.error_type]
     assert failed and all(r.input_tokens is None and r.output_tokens is None for r in failed)
-    assert {r.error_type for r in failed} <= {"529", "connection_error", "500", "timeout"}
+    assert {r.error_type for r in failed} <= {"529", "503", "connection_error", "500", "timeout"}
+
+
+def test_default_backfill_covers_the_previous_month_and_this_month_to_date():
+    # The dashboard opens on month to date against the previous month: both must hold data on any day.
+    from tokenledger.demo.traffic import default_backfill_days
+
+    for today, first in (
+        (date(2026, 3, 1), date(2026, 2, 1)),  # the 1st: the whole previous month, nothing of this month yet
+        (date(2026, 3, 31), date(2026, 2, 1)),
+        (date(2026, 1, 15), date(2025, 12, 1)),  # across a year boundary
+        (date(2024, 3, 10), date(2024, 2, 1)),  # February of a leap year
+    ):
+        days = default_backfill_days(today)
+        assert today - timedelta(days=days) == first, today
+        covered = [d for d, _ in history(days, today)]
+        assert (covered[0], covered[-1]) == (first, today - timedelta(days=1))
+    assert default_backfill_days(date(2026, 3, 1)) == 28
+    assert default_backfill_days(date(2026, 3, 31)) == 58
+    assert default_backfill_days(date(2026, 1, 15)) == 45
+
+
+def test_demo_cli_defaults_to_the_month_range_and_keeps_days_as_override():
+    from tokenledger.cli import build_parser
+
+    assert build_parser().parse_args(["demo"]).days is None  # None: the runner computes the month range for today
+    assert build_parser().parse_args(["demo", "--days", "7"]).days == 7

@@ -6,13 +6,14 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import anthropic
 import httpx2
 import openai
 import pytest
 
-from tokenledger.fakes import FAILURES, FakeAnthropic, FakeUsage, FakeXAI
+from tokenledger.fakes import FAILURES, FakeAnthropic, FakePlan, FakeUsage, FakeXAI
 
 pytestmark = pytest.mark.anyio
 
@@ -127,8 +128,12 @@ async def test_each_failure_mode_fails_the_sdk_call(mode):
         "unauthorized": anthropic.AuthenticationError,
         "malformed": json.JSONDecodeError,
         "stream_cut": httpx2.RemoteProtocolError,
+        "overloaded": anthropic.APIStatusError,
+        "disconnect": anthropic.APIConnectionError,
     }[mode]
     assert isinstance(caught.value, expected)
+    if mode == "overloaded":
+        assert caught.value.status_code == 529
 
 
 def test_unknown_failure_mode_is_refused():
@@ -185,3 +190,57 @@ def test_a_failing_usage_policy_answers_500(caplog):
         response = httpx2.post(f"{fake.base_url}/v1/messages", json=_messages_body(), headers={"x-api-key": KEY})
     assert response.status_code == 500 and response.json()["error"]["message"] == "KeyError"
     assert "handler failed" in caplog.text and KEY not in caplog.text
+
+
+async def test_a_plan_sets_failure_and_usage_per_request():
+    # The demo's live services draw each answer from the traffic model: one request fails, the next succeeds.
+    plans = iter([FakePlan(failure="overloaded"), FakePlan(usage=FakeUsage(input_tokens=700, output_tokens=33))])
+    with FakeXAI(plan=lambda body: next(plans)) as fake:
+        client = openai.AsyncOpenAI(api_key=KEY, base_url=fake.base_url, max_retries=0)
+        with pytest.raises(openai.APIStatusError) as caught:
+            await client.chat.completions.create(model="grok-4", messages=[{"role": "user", "content": "hi"}])
+        reply = await client.chat.completions.create(model="grok-4", messages=[{"role": "user", "content": "hi"}])
+        await client.close()
+        assert fake.failure is None  # the plan applied to that request only
+    assert caught.value.status_code == 503
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (700, 33)
+
+
+def test_closing_a_fake_ends_a_planned_wait():
+    # A live call's planned latency can be long (a timeout: 125 s); stopping the demo must not wait for it.
+    with FakeAnthropic(plan=lambda body: FakePlan(latency_s=600)) as fake:
+        outcome: list[object] = []
+
+        def call() -> None:
+            client = anthropic.Anthropic(api_key=KEY, base_url=fake.base_url, max_retries=0)
+            try:
+                outcome.append(client.messages.create(**_messages_body()))
+            except anthropic.APIError as exc:
+                outcome.append(exc)
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        deadline = time.monotonic() + 10
+        while not fake.requests and time.monotonic() < deadline:  # bounded: the request has reached the fake
+            time.sleep(0.01)
+        assert fake.requests
+    caller.join(timeout=30)
+    assert not caller.is_alive() and outcome
+
+
+@pytest.mark.parametrize("fake_class", [FakeAnthropic, FakeXAI])
+def test_a_planned_stream_sends_its_first_token_at_once(fake_class):
+    # The plan's latency is the time to first token; stream_s paces only the frames after it (a bounded read: a
+    # stream paced from its first frame would hold the first text back for minutes here).
+    with fake_class(plan=lambda body: FakePlan(stream_s=600)) as fake:
+        if fake_class is FakeAnthropic:
+            url, headers, body = f"{fake.base_url}/v1/messages", {"x-api-key": KEY}, _messages_body(stream=True)
+        else:
+            url, headers = f"{fake.base_url}/chat/completions", {"Authorization": f"Bearer {KEY}"}
+            body = {"model": "grok-4", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+        with httpx2.stream("POST", url, json=body, headers=headers, timeout=20) as response:
+            for line in response.iter_lines():
+                if '"text_delta"' in line or '"content": "Hello' in line:
+                    break
+            else:
+                raise AssertionError("the stream ended without a text frame")

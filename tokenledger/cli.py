@@ -9,6 +9,7 @@ from collector import _cli as collector_cli
 from dashboard import _cli as dashboard_cli
 from rates import _cli as rates_cli
 from tokenledger.demo import _cli as demo_cli
+from tokenledger.settings import load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,4 +24,5 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.settings = load_settings()  # read once here; subcommands take their tokens from it
     return args.handler(args)

@@ -33,8 +33,7 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(
     "Priced spend",
     money.format_usd(now.priced_usd),
-    delta=money.format_pct(spend.change(now.priced_usd, before.priced_usd)),
-    delta_color="inverse",
+    **ui.spend_delta(spend.change(now.priced_usd, before.priced_usd)),
     help="Calls priced by a rate card in force at the call's time.",
 )
 c2.metric(
@@ -45,8 +44,7 @@ c2.metric(
 c3.metric(
     "Total incl. estimates",
     money.format_usd(now.total_usd),
-    delta=money.format_pct(spend.change(now.total_usd, before.total_usd)),
-    delta_color="inverse",
+    **ui.spend_delta(spend.change(now.total_usd, before.total_usd)),
 )
 c4.metric("Calls", f"{now.calls:,}", delta=f"{now.calls - before.calls:+,}", delta_color="off")
 

@@ -13,7 +13,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Starts the collector, the dashboard and simulated services; backfills history through the "
         "real OTLP path, then keeps a live trickle of calls through the llm client. Ctrl-C stops everything.",
     )
-    demo.add_argument("--days", type=_non_negative, default=30, help="days of history to backfill (default 30)")
+    demo.add_argument(
+        "--days",
+        type=_non_negative,
+        default=None,
+        help="whole days of history to backfill before today (default: from the first of the previous month, UTC)",
+    )
     demo.add_argument("--rate", type=_positive_float, default=0.2, help="live calls per second in all (default 0.2)")
     demo.add_argument("--real", action="store_true", help="send live calls to the real providers (needs API keys)")
     demo.add_argument("--collector-port", type=int, default=4318)

@@ -106,8 +106,10 @@ def backfill(
     sent = 0
     total = sum(len(calls) for _, calls in todo)
     try:
-        with tqdm(total=total, unit="call", desc="Backfill", disable=not progress or total == 0) as bar:
+        desc = f"Backfilling {len(todo)} days" if todo else "Backfill"
+        with tqdm(total=total, unit="call", desc=desc, disable=not progress or total == 0) as bar:
             for day, calls in todo:
+                bar.set_postfix_str(f"day {day.isoformat()}")
                 for call in calls:
                     ids.trace_id, ids.span_id = call.trace_id, call.span_id
                     start_ns = int(call.start.timestamp() * 1e9)
@@ -120,7 +122,6 @@ def backfill(
                 for provider in providers.values():  # a day at a time: the queue never overflows and drops spans
                     provider.force_flush()
                 sent += len(calls)
-                bar.set_postfix_str(day.isoformat())
                 bar.update(len(calls))
     finally:
         # Also on Ctrl-C: flush what is queued while the collector still listens (the runner stops it after this).

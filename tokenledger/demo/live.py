@@ -17,9 +17,10 @@ import re
 import signal
 from typing import Any
 
-from tokenledger.fakes import FakeAnthropic, FakeUsage, FakeXAI
+from tokenledger.fakes import FakeAnthropic, FakePlan, FakeUsage, FakeXAI, PlanPolicy
+from tokenledger.settings import load_settings
 
-from .traffic import CALL_SITES, CallSite, draw_usage
+from .traffic import CALL_SITES, CLIENT_TIMEOUT_MS, CallSite, draw_outcome, draw_usage
 
 logger = logging.getLogger("tokenledger.demo.live")
 _SITE_TAG = re.compile(r"\[site:([\w-]+)\]")
@@ -27,23 +28,44 @@ _MAX_IN_FLIGHT = 8
 _REAL_MAX_TOKENS = 32
 
 
-def _site_policy(sites: dict[str, CallSite], rng: random.Random):
-    def usage(body: dict[str, Any]) -> FakeUsage:
+_FAILURE_OF = {"529": "overloaded", "503": "overloaded", "500": "http_500", "connection_error": "disconnect"}
+"""The fake's failure mode that makes the client record each of the traffic model's `error.type` values."""
+
+
+def plan_call(site: CallSite, rng: random.Random, step: int = 0) -> FakePlan:
+    """How the fake answers one live call of `site`: usage, latency, time to first token and failure drawn from
+    the same model as the backfill (`draw_usage`, then `draw_outcome`), so live points sit on the history's."""
+    drawn = draw_usage(site, rng, step)
+    outcome = draw_outcome(site, rng, drawn.output_tokens)
+    usage = FakeUsage(
+        drawn.input_tokens,
+        drawn.output_tokens,
+        drawn.cache_read_tokens,
+        drawn.cache_write_tokens if site.provider == "anthropic" else 0,
+        drawn.reasoning_tokens if site.provider == "x_ai" else 0,
+    )
+    duration_s = outcome.duration_ms / 1000
+    if outcome.error_type == "timeout":
+        # Answer only after the client's timeout: the client gives up then, as the model says.
+        return FakePlan(latency_s=CLIENT_TIMEOUT_MS / 1000 + 5, usage=usage)
+    if outcome.error_type is not None:
+        return FakePlan(latency_s=duration_s, failure=_FAILURE_OF[outcome.error_type], usage=usage)
+    if outcome.ttft_ms is not None:  # streamed: the first token after ttft, the rest spread over the remainder
+        return FakePlan(latency_s=outcome.ttft_ms / 1000, stream_s=duration_s - outcome.ttft_ms / 1000, usage=usage)
+    return FakePlan(latency_s=duration_s, usage=usage)
+
+
+def site_plan_policy(sites: dict[str, CallSite], rng: random.Random) -> PlanPolicy:
+    """The fakes' plan policy: finds the call site named in the request's system prompt and plans its answer."""
+
+    def plan(body: dict[str, Any]) -> FakePlan:
         match = _SITE_TAG.search(str(body.get("system", "")) + str(body.get("messages", ""))[:400])
         site = sites.get(match.group(1)) if match else None
         if site is None:
-            return FakeUsage(input_tokens=500, output_tokens=50)
-        drawn = draw_usage(site, rng, step=sum(1 for m in body.get("messages", []) if m.get("role") == "assistant"))
-        reasoning = drawn.reasoning_tokens if site.provider == "x_ai" else 0
-        return FakeUsage(
-            drawn.input_tokens,
-            drawn.output_tokens,
-            drawn.cache_read_tokens,
-            drawn.cache_write_tokens if site.provider == "anthropic" else 0,
-            reasoning,
-        )
+            return FakePlan(usage=FakeUsage(input_tokens=500, output_tokens=50))
+        return plan_call(site, rng, step=sum(1 for m in body.get("messages", []) if m.get("role") == "assistant"))
 
-    return usage
+    return plan
 
 
 async def _one_call(site: CallSite, real: bool) -> None:
@@ -124,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             logger.warning("no API key for this service's providers; it sends nothing")
             return 0
     else:
-        policy = _site_policy({s.name: s for s in sites}, random.Random(f"{args.service}/{args.environment}"))
-        fakes = [FakeAnthropic(usage=policy, latency_s=0.3, chunk_delay_s=0.02), FakeXAI(usage=policy, latency_s=0.6)]
+        policy = site_plan_policy({s.name: s for s in sites}, random.Random(f"{args.service}/{args.environment}"))
+        fakes = [FakeAnthropic(plan=policy), FakeXAI(plan=policy)]
         for fake in fakes:
             fake.start()
         os.environ.update(
@@ -134,15 +156,18 @@ def main(argv: list[str] | None = None) -> int:
                 "XAI_BASE_URL": fakes[1].base_url,
                 "ANTHROPIC_API_KEY": "local-fake-key",
                 "XAI_API_KEY": "local-fake-key",
+                # A failure the model draws is the call's final outcome, as in the backfill: no SDK retry hides
+                # it; and the client gives up at the model's timeout.
+                "LLM_MAX_RETRIES": "0",
+                "LLM_TIMEOUT_S": str(CLIENT_TIMEOUT_MS / 1000),
             }
         )
     import llm
 
-    token = os.environ.get("TOKENLEDGER_ADMIN_TOKEN") or os.environ.get("TOKENLEDGER_INGEST_TOKEN")
     llm.configure_telemetry(
         service_name=args.service,
         endpoint=f"{args.collector}/v1/traces",
-        headers={"Authorization": f"Bearer {token}"} if token else None,
+        headers=load_settings().ingest_headers or None,
         environment=args.environment,
     )
     try:

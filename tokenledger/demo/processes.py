@@ -52,7 +52,11 @@ class ProcessGroup:
     def start(self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> Process:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
-        log = log_path.open("ab")
+        # One run per log file: an error then shows this run's output only, never an earlier run's (a stale lock
+        # message from a previous attempt, say). The previous run's log is kept beside it as `<name>.log.1`.
+        if log_path.exists():
+            log_path.replace(log_path.with_name(f"{name}.log.1"))
+        log = log_path.open("wb")
         full_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
         # Own process group: Ctrl-C in the terminal reaches only the demo, which then stops its children in order.
         popen = subprocess.Popen(
@@ -103,8 +107,17 @@ def _signal_group(popen: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+_TAIL_LINES = 30
+_TAIL_BYTES = 64 * 1024
+
+
+def _tail(path: Path, lines: int = _TAIL_LINES) -> str:
+    """The last `lines` lines of a log (read from its end: a long run's log can be large)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        with path.open("rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - _TAIL_BYTES))
+            text = fh.read().decode(errors="replace")
     except OSError:
         return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"

@@ -7,9 +7,10 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .processes import DemoError, ProcessGroup, port_is_free
+from .traffic import default_backfill_days
 
 # Share of the live rate per worker; each worker is one (service, environment) of the simulated product.
 LIVE_WORKERS = (
@@ -21,19 +22,6 @@ LIVE_WORKERS = (
 
 def _on_stop_signal(signum, frame):  # Ctrl-C and `kill` stop the demo the same clean way
     raise KeyboardInterrupt
-
-
-def _bearer(*names: str) -> dict[str, str]:
-    token = next((os.environ[n] for n in names if os.environ.get(n)), None)
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def auth_headers() -> tuple[dict[str, str], dict[str, str]]:
-    """(ingest, read) headers: the collector the demo starts inherits the environment, and with it its tokens."""
-    return (
-        _bearer("TOKENLEDGER_ADMIN_TOKEN", "TOKENLEDGER_INGEST_TOKEN"),
-        _bearer("TOKENLEDGER_ADMIN_TOKEN", "TOKENLEDGER_READ_TOKEN"),
-    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -86,8 +74,14 @@ def run_demo(args: argparse.Namespace) -> int:
             group.start(f"live-{service}-{environment}", argv + (["--real"] if args.real else []), env=env)
         from .backfill import backfill  # the OpenTelemetry SDK import is paid only once processes are starting
 
-        ingest_headers, read_headers = auth_headers()
-        sent = backfill(collector_url, args.days, datetime.now(UTC).date(), ingest_headers, read_headers)
+        # The collector the demo starts inherits the environment, and with it the tokens these headers carry.
+        ingest_headers, read_headers = args.settings.ingest_headers, args.settings.read_headers
+        today = datetime.now(UTC).date()
+        days = default_backfill_days(today) if args.days is None else args.days
+        if days:
+            first, last = today - timedelta(days=days), today - timedelta(days=1)
+            print(f"Backfill: {days} days of history, {first} to {last} (UTC), through OTLP.", flush=True)
+        sent = backfill(collector_url, days, today, ingest_headers, read_headers)
         print(f"Backfill: {sent} calls sent." if sent else "Backfill: history already there, nothing to send.")
         group.wait_healthy(dashboard, f"{dashboard_url}/_stcore/health")
         print(f"Live traffic running ({args.rate:g} calls/s). Open {dashboard_url}", flush=True)

@@ -247,35 +247,76 @@ def draw_usage(site: CallSite, rng: random.Random, step: int = 0) -> Usage:
     return Usage(input_tokens, max(output_tokens, reasoning), cache_read, cache_write, reasoning)
 
 
+CLIENT_TIMEOUT_MS = 120_000
+"""The simulated services' client timeout (the client's default `LLM_TIMEOUT_S`): a `timeout` lasts this long."""
+ERROR_TYPES = {
+    "anthropic": ("529", "connection_error", "500", "timeout"),
+    "x_ai": ("503", "connection_error", "500", "timeout"),
+}
+"""The `error.type` values a failed call records, per provider: overloaded (Anthropic answers 529, an
+OpenAI-compatible API 503), dropped connection, server error, client timeout. Equally likely."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one call goes: how long it takes, when its first token comes, and whether it fails."""
+
+    duration_ms: int
+    ttft_ms: int | None
+    """Time to first token (streamed calls that succeed), else None."""
+    error_type: str | None
+
+
+def draw_outcome(site: CallSite, rng: random.Random, output_tokens: int) -> Outcome:
+    """Latency, time to first token and failure of one call of `site`: the one model the backfill records and
+    the live fake providers play out. Longer answers take longer; a failure comes after a quarter of the time
+    (a timeout after the client's timeout, and so does a call slower than that) and has no first token."""
+    duration = max(80, int(_lognormal(rng, site.latency_ms_median * (output_tokens / site.output_median) ** 0.5)))
+    error = None
+    if rng.random() < site.error_rate:
+        error = rng.choice(ERROR_TYPES[site.provider])
+        duration = CLIENT_TIMEOUT_MS if error == "timeout" else max(50, duration // 4)
+    ttft = None
+    if site.path == "stream" and error is None:
+        ttft = min(duration, max(40, int(_lognormal(rng, site.ttft_ms_median, 0.4))))
+    if duration > CLIENT_TIMEOUT_MS:  # the client stops waiting (rare: the far tail of the slowest call site)
+        return Outcome(CLIENT_TIMEOUT_MS, None, "timeout")
+    return Outcome(duration, ttft, error)
+
+
 def _one_call(site: CallSite, rng: random.Random, start: datetime, step: int, trace_id: int, key: str):
     usage = draw_usage(site, rng, step)
     input_tokens, output_tokens = usage.input_tokens, usage.output_tokens
     cache_read, cache_write, reasoning = usage.cache_read_tokens, usage.cache_write_tokens, usage.reasoning_tokens
-    duration = max(80, int(_lognormal(rng, site.latency_ms_median * (output_tokens / site.output_median) ** 0.5)))
-    error = None
-    if rng.random() < site.error_rate:
-        error = rng.choice(("529", "connection_error", "500", "timeout"))  # the client's error.type values
+    outcome = draw_outcome(site, rng, output_tokens)
+    if outcome.error_type is not None:
         output_tokens = reasoning = 0
         cache_read = cache_write = 0
-        duration = max(50, duration // 4)
-    ttft = None
-    if site.path == "stream" and error is None:
-        ttft = min(duration, max(40, int(_lognormal(rng, site.ttft_ms_median, 0.4))))
     return SimulatedCall(
         site=site,
         start=start,
-        duration_ms=duration,
-        ttft_ms=ttft,
+        duration_ms=outcome.duration_ms,
+        ttft_ms=outcome.ttft_ms,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
         reasoning_tokens=reasoning,
-        error_type=error,
+        error_type=outcome.error_type,
         trace_id=trace_id,
         span_id=(rng.getrandbits(64) or 1),
         response_id=f"demo_{hashlib.sha1(key.encode()).hexdigest()[:24]}",
     )
+
+
+def default_backfill_days(today: date) -> int:
+    """Whole days from the first of the previous calendar month up to `today` (UTC; today itself is live traffic).
+
+    The dashboard opens on month to date against the previous month: backfilling all of the previous month
+    makes that comparison show real figures whatever the day of the month."""
+    first_of_this_month = today.replace(day=1)
+    first_of_previous_month = (first_of_this_month - timedelta(days=1)).replace(day=1)
+    return (today - first_of_previous_month).days
 
 
 def history(days: int, today: date) -> Iterator[tuple[date, list[SimulatedCall]]]:

@@ -5,16 +5,18 @@ with FakeAnthropic(usage=lambda body: FakeUsage(input_tokens=1200, output_tokens
 """
 
 from ._anthropic import FakeAnthropic
-from ._server import FakeRequest, UsagePolicy, default_usage
+from ._server import FakeRequest, PlanPolicy, UsagePolicy, default_usage
 from ._xai import FakeXAI
-from .types import FAILURES, FakeUsage, reply_text
+from .types import FAILURES, FakePlan, FakeUsage, reply_text
 
 __all__ = [
     "FAILURES",
     "FakeAnthropic",
+    "FakePlan",
     "FakeRequest",
     "FakeUsage",
     "FakeXAI",
+    "PlanPolicy",
     "UsagePolicy",
     "default_usage",
     "reply_text",

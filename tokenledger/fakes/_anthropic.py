@@ -149,6 +149,9 @@ def _messages(request: FakeRequest, config: _Config, respond: _Respond) -> None:
     if config.failure == "http_500":
         _error(respond, 500, "api_error", "Internal server error")
         return
+    if config.failure == "overloaded":
+        _error(respond, 529, "overloaded_error", "Overloaded")
+        return
     if not body.get("model") or not body.get("max_tokens") or not isinstance(body.get("messages"), list):
         _error(respond, 400, "invalid_request_error", "model, max_tokens and messages are required")
         return
@@ -162,7 +165,8 @@ def _messages(request: FakeRequest, config: _Config, respond: _Respond) -> None:
     if body.get("stream"):
         frames = stream_events(message)
         cut = len(frames) // 2 if config.failure == "stream_cut" else None
-        respond.sse(frames, cut_after=cut, hold_after=4)  # hold after message_start, block start, ping, 1st delta
+        # Frames: message_start, block start, ping, 1st text delta (the first token, index 3), ...; a hold is after it.
+        respond.sse(frames, cut_after=cut, hold_after=4, first_token=3)
         return
     if config.failure == "stream_cut":
         respond.truncated(200, json.dumps(message).encode(), "application/json")
@@ -176,6 +180,7 @@ class FakeAnthropic(FakeServer):
     Requires an `x-api-key` or `Authorization: Bearer` header (any value), like the real API. `usage` maps the
     request JSON to a `FakeUsage`; `failure` is one of `FAILURES`; `latency_s` delays every answer and
     `chunk_delay_s` every stream frame; a stream waits on `stream_hold` (if given) after its first text delta.
+    `plan` maps the request JSON to a `FakePlan` that overrides these for that request (latency, failure, usage).
     """
 
     provider = "anthropic"

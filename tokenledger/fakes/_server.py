@@ -9,6 +9,7 @@ The fakes never store or log a request's credentials: only whether an API key he
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -18,12 +19,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .types import FAILURES, FakeUsage
+from .types import FAILURES, FakePlan, FakeUsage
 
 logger = logging.getLogger("tokenledger.fakes")
 
 UsagePolicy = Callable[[dict[str, Any]], FakeUsage]
 """Request JSON -> the usage the fake reports for it (GenAI convention: input and output include cache/reasoning)."""
+PlanPolicy = Callable[[dict[str, Any]], FakePlan]
+"""Request JSON -> how to answer it (latency, stream pace, failure, usage), overriding the fake's settings."""
 
 _HOLD_LIMIT_S = 30.0  # a held stream gives up waiting after this, so a forgotten gate cannot hang a test run
 
@@ -46,6 +49,8 @@ class _Config:
     failure: str | None = None
     stream_hold: threading.Event | None = None
     requests: list[FakeRequest] = field(default_factory=list)
+    plan: PlanPolicy | None = None
+    stream_s: float = 0.0
 
 
 class _Respond:
@@ -81,23 +86,37 @@ class _Respond:
         h.wfile.flush()
         h.close_connection = True
 
-    def sse(self, events: Iterable[bytes], *, cut_after: int | None = None, hold_after: int | None = None) -> None:
-        """Stream SSE frames in chunked encoding; `cut_after` frames then drop the connection (a cut stream)."""
+    def sse(
+        self,
+        events: Iterable[bytes],
+        *,
+        cut_after: int | None = None,
+        hold_after: int | None = None,
+        first_token: int = 0,
+    ) -> None:
+        """Stream SSE frames in chunked encoding; `cut_after` frames then drop the connection (a cut stream).
+
+        A plan's `stream_s` paces the frames after `first_token` (the index of the first frame carrying text):
+        the ones before it go out at once, so the time to first token is the plan's latency."""
         h = self._handler
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         h.send_header("Cache-Control", "no-cache")
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
+        frames = list(events)
+        delay_s, paced_from = self._config.chunk_delay_s, 1
+        if self._config.stream_s:
+            delay_s, paced_from = self._config.stream_s / max(1, len(frames) - 1 - first_token), first_token + 1
         try:
-            for index, frame in enumerate(events):
+            for index, frame in enumerate(frames):
                 if cut_after is not None and index >= cut_after:
                     h.close_connection = True
                     return
                 if hold_after is not None and index == hold_after and self._config.stream_hold is not None:
                     self._wait_for_hold()
-                if index and self._config.chunk_delay_s:
-                    time.sleep(self._config.chunk_delay_s)
+                if index >= paced_from and delay_s:
+                    self._closing.wait(delay_s)  # a fake being closed stops pacing at once
                 h.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
                 h.wfile.flush()
             h.wfile.write(b"0\r\n\r\n")
@@ -144,10 +163,15 @@ def _make_handler(route: dict[str, ProviderHandler], config: _Config, closing: t
                 return
             request = FakeRequest("POST", path, body, auth(self.headers))
             config.requests.append(request)
-            if config.latency_s:
-                time.sleep(config.latency_s)
+            answer = _planned(config, body)
+            respond = _Respond(self, answer, closing)
+            if answer.latency_s:
+                closing.wait(answer.latency_s)  # not time.sleep: closing the fake ends the wait (Ctrl-C stays fast)
+            if answer.failure == "disconnect":
+                self.close_connection = True  # no status line at all: the client sees the connection drop
+                return
             try:
-                handle(request, config, respond)
+                handle(request, answer, respond)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
             except Exception as exc:  # a bug in a usage policy, say: answer 500 rather than drop the connection
@@ -159,6 +183,21 @@ def _make_handler(route: dict[str, ProviderHandler], config: _Config, closing: t
                     pass
 
     return Handler
+
+
+def _planned(config: _Config, body: Any) -> _Config:
+    """This request's settings: the fake's own, overridden by its plan policy's answer when it has one."""
+    if config.plan is None:
+        return config
+    plan = config.plan(body if isinstance(body, dict) else {})
+    usage = plan.usage
+    return dataclasses.replace(
+        config,
+        latency_s=plan.latency_s,
+        stream_s=plan.stream_s,
+        failure=plan.failure or config.failure,
+        usage=config.usage if usage is None else (lambda _body: usage),
+    )
 
 
 class FakeServer:
@@ -175,10 +214,11 @@ class FakeServer:
         chunk_delay_s: float = 0.0,
         failure: str | None = None,
         stream_hold: threading.Event | None = None,
+        plan: PlanPolicy | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
     ) -> None:
-        self._config = _Config(usage or default_usage, latency_s, chunk_delay_s, None, stream_hold)
+        self._config = _Config(usage or default_usage, latency_s, chunk_delay_s, None, stream_hold, plan=plan)
         self.failure = failure
         self._closing = threading.Event()
         handler = _make_handler(self._routes, self._config, self._closing, self._has_api_key)

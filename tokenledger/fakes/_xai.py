@@ -104,6 +104,9 @@ def _chat_completions(request: FakeRequest, config: _Config, respond: _Respond) 
     if config.failure == "http_500":
         _error(respond, 500, "The server had an error while processing your request", "internal_error")
         return
+    if config.failure == "overloaded":
+        _error(respond, 503, "The service is temporarily overloaded, please retry", "service_unavailable")
+        return
     if not body.get("model") or not isinstance(body.get("messages"), list):
         _error(respond, 400, "model and messages are required", "invalid_request")
         return
@@ -118,7 +121,7 @@ def _chat_completions(request: FakeRequest, config: _Config, respond: _Respond) 
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         frames = stream_chunks(completion, include_usage)
         cut = len(frames) // 2 if config.failure == "stream_cut" else None
-        respond.sse(frames, cut_after=cut, hold_after=2)
+        respond.sse(frames, cut_after=cut, hold_after=2, first_token=1)
         return
     if config.failure == "stream_cut":
         respond.truncated(200, json.dumps(completion).encode(), "application/json")

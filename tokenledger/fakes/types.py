@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FAILURES = frozenset({"http_500", "unauthorized", "malformed", "stream_cut"})
+FAILURES = frozenset({"http_500", "unauthorized", "malformed", "stream_cut", "overloaded", "disconnect"})
 """Failure modes: HTTP 500; 401 key rejected; 200 with a body that is not the API's JSON; a stream (or a JSON
-body) cut off mid-way by a dropped connection."""
+body) cut off mid-way by a dropped connection; overloaded (Anthropic answers 529 `overloaded_error`, xAI 503);
+the connection closed before any answer."""
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,23 @@ class FakeUsage:
 def reply_text(model: str) -> str:
     """The deterministic text every fake answers with."""
     return f"Hello from the fake {model}. This reply is canned."
+
+
+@dataclass(frozen=True)
+class FakePlan:
+    """How a fake answers one request, chosen per request by a `plan` policy (the demo's traffic model)."""
+
+    latency_s: float = 0.0
+    """Wait before answering (before the first frame of a stream, or before failing)."""
+    stream_s: float = 0.0
+    """A stream's frames are spread over this many seconds after the first one."""
+    failure: str | None = None
+    """None, or one of `FAILURES` for this request only."""
+    usage: FakeUsage | None = None
+    """The usage to report; None: the fake's `usage` policy decides."""
+
+    def __post_init__(self) -> None:
+        if self.failure is not None and self.failure not in FAILURES:
+            raise ValueError(f"unknown failure mode {self.failure!r}; expected one of {sorted(FAILURES)}")
+        if self.latency_s < 0 or self.stream_s < 0:
+            raise ValueError("latency_s and stream_s must be >= 0")

@@ -1,0 +1,51 @@
+"""The `tokenledger` commands' settings: the one place they read the collector tokens from the environment.
+
+The collector reads the same variables in `collector/config.py` (it checks them); the commands here send them.
+A read route takes the read token, else the admin token (accepted everywhere); ingest takes the ingest token, else
+the admin token. Tokens are never printed: `repr` leaves them out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+READ_TOKEN_ENV = "TOKENLEDGER_READ_TOKEN"
+INGEST_TOKEN_ENV = "TOKENLEDGER_INGEST_TOKEN"
+ADMIN_TOKEN_ENV = "TOKENLEDGER_ADMIN_TOKEN"
+
+
+@dataclass(frozen=True, repr=False)
+class Settings:
+    read_token: str | None = None
+    ingest_token: str | None = None
+    admin_token: str | None = None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={'set' if getattr(self, k) else 'unset'}" for k in self.__dataclass_fields__)
+        return f"Settings({shown})"
+
+    @property
+    def read_headers(self) -> dict[str, str]:
+        """`Authorization` for the collector's read routes (empty when no token is set)."""
+        return _bearer(self.read_token or self.admin_token)
+
+    @property
+    def ingest_headers(self) -> dict[str, str]:
+        """`Authorization` for `POST /v1/traces` (empty when no token is set)."""
+        return _bearer(self.ingest_token or self.admin_token)
+
+
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `environ` (default: the process environment, now); blank values count as unset."""
+    env = os.environ if environ is None else environ
+
+    def text(name: str) -> str | None:
+        return env.get(name, "").strip() or None
+
+    return Settings(text(READ_TOKEN_ENV), text(INGEST_TOKEN_ENV), text(ADMIN_TOKEN_ENV))
