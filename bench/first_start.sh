@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # usage: bench/first_start.sh REV DIR: times a fresh clone's `make demo` to "Live traffic running" (install included)
-# Deletes ~/.cache/pip and uses an empty uv cache, so downloads are counted; stops the demo with SIGINT after.
+# pip without its cache and uv with an empty one, so downloads are counted; stops the demo with SIGINT after.
 set -u
 rev=$1; dir=$2
 rm -rf "$dir"; git clone -q "$(git rev-parse --show-toplevel)" "$dir"; cd "$dir"; git checkout -q "$rev"
-rm -rf /root/.cache/pip; export UV_CACHE_DIR=$(mktemp -d)
+export PIP_NO_CACHE_DIR=1 UV_CACHE_DIR=$(mktemp -d)  # no pip cache, an empty uv cache
 start=$(date +%s.%N)
 setsid make demo DEMO_ARGS="--collector-port 34318 --dashboard-port 38501" > "$dir.log" 2>&1 &
 pid=$!
