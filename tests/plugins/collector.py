@@ -1,0 +1,90 @@
+"""Fixtures: a real collector on a real DuckDB file, and real OTLP sent to it by the OpenTelemetry SDK.
+
+``start_collector(tmp_path, *, mode=None, **env) -> CollectorHandle`` (factory)
+    Starts the collector on ``tmp_path / "tokenledger.duckdb"`` (see `helpers.collector` for the modes ``asgi``,
+    ``thread``, ``subprocess``). Without ``mode``: ``subprocess`` in a test marked ``e2e`` (or ``reliability``),
+    else ``thread``. Stopped at teardown.
+``collector_server``: ``start_collector(tmp_path)`` with no tokens.
+``otlp_provider(url, *, service_name="test-service", resource=None, headers=None) -> TracerProvider`` (factory)
+    A TracerProvider (not installed globally) whose SimpleSpanProcessor exports each ended span at once through the
+    real ``OTLPSpanExporter`` (protobuf over HTTP) to ``url + "/v1/traces"``; ``provider.otlp_exporter.results``
+    lists each export's SpanExportResult. Shut down at teardown.
+``send_spans(url, build, **provider_kwargs) -> list[SpanExportResult]``
+    Makes an ``otlp_provider``, calls ``build(tracer)`` (pass ``start_time``/``end_time`` in ns for fixed times),
+    flushes and shuts down: when it returns, the collector has answered every export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.collector import DEFAULT_MODE, CollectorHandle, launch_collector
+from helpers.otlp import RecordingExporter
+
+SUBPROCESS_BY_DEFAULT = ("e2e", "reliability")
+"""Markers whose tests get the real process when they do not name a mode (kill(), the CLI's output)."""
+
+
+@pytest.fixture
+def start_collector(request) -> Iterator[Callable[..., CollectorHandle]]:
+    handles: list[CollectorHandle] = []
+    marked = any(request.node.get_closest_marker(name) for name in SUBPROCESS_BY_DEFAULT)
+    default = "subprocess" if marked else DEFAULT_MODE
+
+    def start(tmp_path: Path, *, mode: str | None = None, **env: str) -> CollectorHandle:
+        handle = launch_collector(tmp_path, mode=mode or default, **env)
+        handles.append(handle)
+        return handle
+
+    yield start
+    for handle in handles:
+        handle.stop()
+
+
+@pytest.fixture
+def collector_server(start_collector, tmp_path) -> CollectorHandle:
+    return start_collector(tmp_path)
+
+
+@pytest.fixture
+def otlp_provider() -> Iterator[Callable[..., Any]]:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    providers = []
+
+    def make(
+        url: str,
+        *,
+        service_name: str = "test-service",
+        resource: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> TracerProvider:
+        attrs = {"service.name": service_name, **(resource or {})}
+        provider = TracerProvider(resource=Resource.create(attrs))
+        exporter = RecordingExporter(OTLPSpanExporter(endpoint=url + "/v1/traces", headers=headers, timeout=10))
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.otlp_exporter = exporter  # type: ignore[attr-defined]  # the export results, for assertions
+        providers.append(provider)
+        return provider
+
+    yield make
+    for provider in providers:
+        provider.shutdown()
+
+
+@pytest.fixture
+def send_spans(otlp_provider) -> Callable[..., list]:
+    def send(url: str, build: Callable[[Any], None], **provider_kwargs: Any) -> list:
+        provider = otlp_provider(url, **provider_kwargs)
+        build(provider.get_tracer("tests"))
+        provider.force_flush()
+        provider.shutdown()
+        return provider.otlp_exporter.results
+
+    return send
