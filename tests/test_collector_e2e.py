@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal
 
 import httpx
-from conftest import ROOT, free_port
+from helpers.collector import ROOT, free_port
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 

@@ -8,9 +8,9 @@ import threading
 import time
 
 import httpx
-from conftest import otlp_json_request, otlp_json_span
 from fastapi.testclient import TestClient
 from google.protobuf import json_format
+from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector import Settings, Store, create_app

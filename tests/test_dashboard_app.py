@@ -444,7 +444,7 @@ def test_review_against_an_open_collector_needs_no_token(start_collector, send_s
 
 
 def test_collector_down_gives_a_clear_message(monkeypatch):
-    from conftest import free_port
+    from helpers.collector import free_port
 
     monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", f"http://127.0.0.1:{free_port()}")
     at = AppTest.from_file(str(APP), default_timeout=60).run()

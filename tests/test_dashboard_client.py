@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from conftest import free_port
+from helpers.collector import free_port
 from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_by_layer, feed
 
 from dashboard import CollectorUnavailable, NotAuthorized, ReadClient, RequestRejected, spend

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+from helpers.collector import free_port
 from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_banner, expected_by_layer, feed
 
 import rates
