@@ -155,6 +155,7 @@ _LOGFIRE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_logfire_in_its_own_process(collector, fake, tmp_path):
     # Logfire configures the global tracer provider, so it runs in a child process to keep this one clean.
     script = tmp_path / "logfire_app.py"
