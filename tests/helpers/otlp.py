@@ -5,6 +5,7 @@ Hand-written OTLP JSON is the shape other SDKs and the OpenTelemetry Collector s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -25,6 +26,43 @@ class RecordingExporter:
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.inner.force_flush(timeout_millis)
+
+
+def make_otlp_provider(
+    url: str,
+    *,
+    service_name: str = "test-service",
+    resource: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """A TracerProvider (not global) exporting each ended span at once, over the real OTLPSpanExporter, to `url`.
+
+    ``provider.otlp_exporter.results`` lists each export's SpanExportResult. The caller shuts it down.
+    """
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name, **(resource or {})}))
+    exporter = RecordingExporter(OTLPSpanExporter(endpoint=url + "/v1/traces", headers=headers, timeout=10))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider.otlp_exporter = exporter  # type: ignore[attr-defined]  # the export results, for assertions
+    return provider
+
+
+def export_spans(url: str, build: Callable[[Any], None], **provider_kwargs: Any) -> list:
+    """`make_otlp_provider`, `build(tracer)`, flush and shut down: when it returns, every export was answered.
+
+    Returns the SpanExportResult list. The `send_spans` fixture is this; this is for module-scoped set-ups.
+    """
+    provider = make_otlp_provider(url, **provider_kwargs)
+    try:
+        build(provider.get_tracer("tests"))
+        provider.force_flush()
+    finally:
+        provider.shutdown()
+    return provider.otlp_exporter.results
 
 
 def otlp_attributes(attrs: dict[str, Any]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from helpers.collector import DEFAULT_MODE, CollectorHandle, launch_collector
-from helpers.otlp import RecordingExporter
+from helpers.otlp import export_spans, make_otlp_provider
 
 SUBPROCESS_BY_DEFAULT = ("e2e", "reliability")
 """Markers whose tests get the real process when they do not name a mode (kill(), the CLI's output)."""
@@ -51,25 +51,10 @@ def collector_server(start_collector, tmp_path) -> CollectorHandle:
 
 @pytest.fixture
 def otlp_provider() -> Iterator[Callable[..., Any]]:
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-
     providers = []
 
-    def make(
-        url: str,
-        *,
-        service_name: str = "test-service",
-        resource: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> TracerProvider:
-        attrs = {"service.name": service_name, **(resource or {})}
-        provider = TracerProvider(resource=Resource.create(attrs))
-        exporter = RecordingExporter(OTLPSpanExporter(endpoint=url + "/v1/traces", headers=headers, timeout=10))
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
-        provider.otlp_exporter = exporter  # type: ignore[attr-defined]  # the export results, for assertions
+    def make(url: str, **kwargs: Any) -> Any:
+        provider = make_otlp_provider(url, **kwargs)
         providers.append(provider)
         return provider
 
@@ -79,12 +64,5 @@ def otlp_provider() -> Iterator[Callable[..., Any]]:
 
 
 @pytest.fixture
-def send_spans(otlp_provider) -> Callable[..., list]:
-    def send(url: str, build: Callable[[Any], None], **provider_kwargs: Any) -> list:
-        provider = otlp_provider(url, **provider_kwargs)
-        build(provider.get_tracer("tests"))
-        provider.force_flush()
-        provider.shutdown()
-        return provider.otlp_exporter.results
-
-    return send
+def send_spans() -> Callable[..., list]:
+    return export_spans
