@@ -35,15 +35,18 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 START_TIMEOUT_S = 60
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK), reason=f"no {CHROMIUM}: install Debian's chromium (.ci/run does) to run it"
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK), reason=f"no {CHROMIUM}: install Debian's chromium (.ci/run does) to run it"
+    ),
+]
 
 
 @pytest.fixture
 def dashboard(start_collector, send_spans, tmp_path):
     """The collector (a process) holding the seed, and `tokenledger dashboard` (a process) reading it."""
-    collector = start_collector(tmp_path, TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
+    collector = start_collector(tmp_path, mode="subprocess", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
     feed(
         collector.url,
         lambda url, build, **kw: send_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw),
@@ -86,6 +89,7 @@ def test_dashboard_in_chromium(dashboard):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)  # the assertions wait as long as the actions (5 s is short on a busy CI)
         try:
             page.goto(dashboard + "/" + query)
             table = page.get_by_test_id("stTable").first
