@@ -40,9 +40,10 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# Everything but the end-to-end tests (marker e2e: real processes, the demo, Chromium).
+# Everything but the end-to-end tests (marker e2e: real processes, the demo, Chromium). The expression also names
+# the reliability suite's marker: a -m on the command line replaces the one in addopts.
 test-fast: $(VENV)/.dev
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e and not reliability"
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
 bench: $(VENV)/.runtime

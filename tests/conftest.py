@@ -1,7 +1,7 @@
 """The suite's fixtures come from pytest plugins; helpers live in the `helpers` package.
 
 - `plugins.collector`: ``start_collector``, ``collector_server``, ``otlp_provider``, ``send_spans`` (the collector in
-  mode asgi, thread or subprocess; see `helpers.collector`).
+  mode asgi, thread or subprocess, the default; see `helpers.collector`).
 - `plugins.llm`: ``spans``, ``fake_anthropic``, ``fake_xai``, ``llm_env``, ``close_llm_clients``.
 
 Markers (pyproject.toml): ``e2e`` for true end-to-end tests (real processes: the collector CLI, the demo, Chromium,

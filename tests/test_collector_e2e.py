@@ -84,11 +84,12 @@ def test_a_clean_stop_leaves_everything_in_the_database_file(start_collector, se
     assert httpx.get(collector.url + "/api/v1/calls").json()["total"] == 3
 
 
-def test_same_response_id_from_a_second_export_is_the_same_call(collector_server, send_spans):
+def test_same_response_id_from_a_second_export_is_the_same_call(start_collector, send_spans, tmp_path):
+    collector = start_collector(tmp_path, mode="thread")
     # Each export has fresh span ids but the same gen_ai.response.id values: one provider call each.
     for _ in range(2):
-        send_spans(collector_server.url, lambda t: [_chat_span(t, i) for i in range(3)])
-    assert httpx.get(collector_server.url + "/api/v1/calls").json()["total"] == 3
+        send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(3)])
+    assert httpx.get(collector.url + "/api/v1/calls").json()["total"] == 3
 
 
 @pytest.mark.e2e

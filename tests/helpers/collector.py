@@ -5,9 +5,10 @@ Modes, fastest first:
   ASGI app, lifespan included: the store opens, migrates and seeds as in production). No socket: use
   ``handle.client``; ``handle.url`` is refused. For API-behaviour tests.
 - ``thread``: the same app under uvicorn in a thread, on 127.0.0.1 and a free port: real HTTP, so the OpenTelemetry
-  exporter, the dashboard's ReadClient, AppTest and other processes can reach ``handle.url``. The default.
+  exporter, the dashboard's ReadClient, AppTest and other processes can reach ``handle.url``.
 - ``subprocess``: the real command ``python -m tokenledger collector``. For end-to-end tests: the CLI, SIGKILL and
-  restart, what the process prints.
+  restart, everything the process prints (uvicorn's lines too). The default, so that a test that names no mode
+  keeps the meaning it was written with (``logs()`` in-process holds only the collector's own log records).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
 MODES = ("asgi", "thread", "subprocess")
-DEFAULT_MODE = "thread"
+DEFAULT_MODE = "subprocess"
 _ASGI_IDS = itertools.count(1)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # the CLI's (collector/_cli.py)
 
@@ -203,7 +204,7 @@ class CollectorHandle:
 
     def kill(self) -> None:
         """SIGKILL the subprocess: no shutdown hook runs (what a crash or OOM kill does)."""
-        assert self._process is not None, "kill() needs mode='subprocess' (the default in a test marked e2e)"
+        assert self._process is not None, "kill() needs mode='subprocess'"
         self._process.kill()
         self._process.wait(timeout=15)
         self._process = None

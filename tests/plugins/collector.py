@@ -1,10 +1,10 @@
 """Fixtures: a real collector on a real DuckDB file, and real OTLP sent to it by the OpenTelemetry SDK.
 
 ``start_collector(tmp_path, *, mode=None, **env) -> CollectorHandle`` (factory)
-    Starts the collector on ``tmp_path / "tokenledger.duckdb"`` (see `helpers.collector` for the modes ``asgi``,
-    ``thread``, ``subprocess``). Without ``mode``: ``subprocess`` in a test marked ``e2e`` (or ``reliability``),
-    else ``thread``. Stopped at teardown.
-``collector_server``: ``start_collector(tmp_path)`` with no tokens.
+    Starts the collector on ``tmp_path / "tokenledger.duckdb"`` in mode ``asgi`` (in-process, ``handle.client``),
+    ``thread`` (uvicorn in a thread, real HTTP) or ``subprocess`` (the real command; the default). Pick the fastest
+    mode that keeps the test's meaning; see `helpers.collector`. Stopped at teardown.
+``collector_server``: ``start_collector(tmp_path)`` with no tokens (subprocess).
 ``otlp_provider(url, *, service_name="test-service", resource=None, headers=None) -> TracerProvider`` (factory)
     A TracerProvider (not installed globally) whose SimpleSpanProcessor exports each ended span at once through the
     real ``OTLPSpanExporter`` (protobuf over HTTP) to ``url + "/v1/traces"``; ``provider.otlp_exporter.results``
@@ -24,18 +24,13 @@ import pytest
 from helpers.collector import DEFAULT_MODE, CollectorHandle, launch_collector
 from helpers.otlp import export_spans, make_otlp_provider
 
-SUBPROCESS_BY_DEFAULT = ("e2e", "reliability")
-"""Markers whose tests get the real process when they do not name a mode (kill(), the CLI's output)."""
-
 
 @pytest.fixture
-def start_collector(request) -> Iterator[Callable[..., CollectorHandle]]:
+def start_collector() -> Iterator[Callable[..., CollectorHandle]]:
     handles: list[CollectorHandle] = []
-    marked = any(request.node.get_closest_marker(name) for name in SUBPROCESS_BY_DEFAULT)
-    default = "subprocess" if marked else DEFAULT_MODE
 
-    def start(tmp_path: Path, *, mode: str | None = None, **env: str) -> CollectorHandle:
-        handle = launch_collector(tmp_path, mode=mode or default, **env)
+    def start(tmp_path: Path, *, mode: str = DEFAULT_MODE, **env: str) -> CollectorHandle:
+        handle = launch_collector(tmp_path, mode=mode, **env)
         handles.append(handle)
         return handle
 
