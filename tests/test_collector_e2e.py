@@ -10,7 +10,6 @@ import subprocess
 import sys
 from decimal import Decimal
 
-import httpx
 import pytest
 from helpers.collector import ROOT, free_port
 from opentelemetry.sdk.trace.export import SpanExportResult
@@ -45,7 +44,7 @@ def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans,
     results = send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(5)], service_name="bff")
     assert results == [SpanExportResult.SUCCESS] * 5
 
-    spend = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "layer,model"}).json()["rows"]
+    spend = collector.client.get("/api/v1/spend", params={"group_by": "layer,model"}).json()["rows"]
     assert spend == [
         {
             "layer": "chat",
@@ -66,7 +65,7 @@ def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans,
     # Acknowledged means committed: a SIGKILL (no shutdown hook) loses nothing.
     collector.kill()
     collector.start()
-    calls = httpx.get(collector.url + "/api/v1/calls").json()
+    calls = collector.client.get("/api/v1/calls").json()
     assert calls["total"] == 5
     assert {Decimal(r["cost_usd"]) for r in calls["rows"]} == {Decimal("0.0015")}
     assert {r["service"] for r in calls["rows"]} == {"bff"}
@@ -81,7 +80,7 @@ def test_a_clean_stop_leaves_everything_in_the_database_file(start_collector, se
     collector.stop()  # SIGTERM: a clean shutdown checkpoints
     assert not wal.exists() or wal.stat().st_size == 0
     collector.start()
-    assert httpx.get(collector.url + "/api/v1/calls").json()["total"] == 3
+    assert collector.client.get("/api/v1/calls").json()["total"] == 3
 
 
 def test_same_response_id_from_a_second_export_is_the_same_call(start_collector, send_spans, tmp_path):
@@ -89,7 +88,7 @@ def test_same_response_id_from_a_second_export_is_the_same_call(start_collector,
     # Each export has fresh span ids but the same gen_ai.response.id values: one provider call each.
     for _ in range(2):
         send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(3)])
-    assert httpx.get(collector.url + "/api/v1/calls").json()["total"] == 3
+    assert collector.client.get("/api/v1/calls").json()["total"] == 3
 
 
 @pytest.mark.e2e
@@ -100,7 +99,7 @@ def test_a_second_collector_on_the_same_file_fails_clearly(start_collector, tmp_
     done = subprocess.run([*argv, "--port", str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot open")
-    assert httpx.get(first.url + "/healthz").status_code == 200  # the first one is unharmed
+    assert first.client.get("/healthz").status_code == 200  # the first one is unharmed
 
 
 @pytest.mark.e2e

@@ -98,6 +98,7 @@ class CollectorHandle:
     _test_client: Any = field(default=None, repr=False)
     _http: httpx.Client | None = field(default=None, repr=False)
     _logs: _LogCapture | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def url(self) -> str:
@@ -111,9 +112,10 @@ class CollectorHandle:
         if self.mode == "asgi":
             assert self._test_client is not None, "collector is stopped"
             return self._test_client
-        if self._http is None:
-            self._http = httpx.Client(base_url=self.url, timeout=30)
-        return self._http
+        with self._lock:  # tests call it from several threads at once
+            if self._http is None:
+                self._http = httpx.Client(base_url=self.url, timeout=30)
+            return self._http
 
     def start(self) -> CollectorHandle:
         if self.mode == "subprocess":
@@ -177,11 +179,15 @@ class CollectorHandle:
             return self._process.poll() is None
         return self._thread is not None and self._thread.is_alive()
 
+    def _close_http(self) -> None:
+        with self._lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+
     def stop(self) -> None:
         """Stop cleanly (SIGTERM / should_exit / lifespan shutdown), bounded; SIGKILL if it does not go."""
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        self._close_http()
         if self._process is not None:
             if self._process.poll() is None:
                 self._process.send_signal(signal.SIGTERM)
@@ -205,6 +211,7 @@ class CollectorHandle:
     def kill(self) -> None:
         """SIGKILL the subprocess: no shutdown hook runs (what a crash or OOM kill does)."""
         assert self._process is not None, "kill() needs mode='subprocess'"
+        self._close_http()
         self._process.kill()
         self._process.wait(timeout=15)
         self._process = None
