@@ -72,8 +72,10 @@ class _LogCapture:
         self.saved_level = self.logger.level
 
     def open(self) -> _LogCapture:
-        # The CLI sets the root level; here only the collector's loggers', restored at close.
-        self.logger.setLevel(self.level)
+        # The CLI sets the root level; here only the collector's loggers', and only lowered (a test's caplog level
+        # stays in force), restored at close.
+        if self.logger.getEffectiveLevel() > self.level:
+            self.logger.setLevel(self.level)
         logging.getLogger().addHandler(self.handler)
         return self
 
