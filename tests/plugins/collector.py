@@ -1,6 +1,6 @@
 """Fixtures: a real collector on a real DuckDB file, and real OTLP sent to it by the OpenTelemetry SDK.
 
-``start_collector(tmp_path, *, mode=None, **env) -> CollectorHandle`` (factory)
+``start_collector(tmp_path, *, mode="subprocess", **env) -> CollectorHandle`` (factory)
     Starts the collector on ``tmp_path / "tokenledger.duckdb"`` in mode ``asgi`` (in-process, ``handle.client``),
     ``thread`` (uvicorn in a thread, real HTTP) or ``subprocess`` (the real command; the default). Pick the fastest
     mode that keeps the test's meaning; see `helpers.collector`. Stopped at teardown.
