@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rates import RateBook, price_call
+from rates import RateBook, Usage, price_call
 
 from .mapping import InvalidSpan
 
@@ -15,15 +15,14 @@ def price_row(book: RateBook, row: dict[str, Any]) -> dict[str, Any]:
     A model with no card gets the default estimate, `pricing_unknown` true and no `card_id`.
     """
     try:
-        price = price_call(
-            book,
-            row["model"] or "",
+        usage = Usage(
             row["input_tokens"],
             row["output_tokens"],
             cache_read_tokens=row["cache_read_tokens"],
             cache_write_tokens=row["cache_write_tokens"],
-            at=row["start_time"],
+            reasoning_tokens=row["reasoning_tokens"],
         )
+        price = price_call(book, row["model"] or "", usage, at=row["start_time"])
     except (TypeError, ValueError) as exc:
         raise InvalidSpan(str(exc)) from None
     row["cost_usd"] = price.cost_usd

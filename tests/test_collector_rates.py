@@ -14,7 +14,7 @@ from collector.mapping import map_span
 from collector.otlp import decode
 from collector.pricing import price_row
 from collector.store import CallFilter, Store, money
-from rates import RateBook, card_from_mapping, price_call
+from rates import RateBook, Usage, card_from_mapping, price_call
 
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 DAY = 86_400_000_000_000
@@ -229,10 +229,12 @@ def test_sql_repricing_agrees_with_the_rates_engine_to_the_last_digit(collector)
         price = price_call(
             book,
             "tiered-model",
-            r["input_tokens"],
-            r["output_tokens"],
-            cache_read_tokens=r["cache_read_tokens"],
-            cache_write_tokens=r["cache_write_tokens"],
+            Usage(
+                r["input_tokens"],
+                r["output_tokens"],
+                cache_read_tokens=r["cache_read_tokens"],
+                cache_write_tokens=r["cache_write_tokens"],
+            ),
         )
         assert Decimal(r["cost_usd"]) == money(price.cost_usd), r
 
