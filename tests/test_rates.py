@@ -291,7 +291,7 @@ def test_suggest_card_for_unknown_and_known():
 def test_price_call_takes_a_usage_and_the_usage_checks_its_counts():
     book = RateBook(load_cards())
     with pytest.raises(TypeError, match="rates.Usage"):
-        price_call(book, "claude-haiku-4-5", 1000, 10, at=NOW)  # type: ignore[arg-type]
+        price_call(book, "claude-haiku-4-5", 1000, at=NOW)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must include cache_read_tokens"):
         rates.Usage(10, 0, cache_read_tokens=8, cache_write_tokens=8)
     with pytest.raises(ValueError, match="reasoning_tokens must be >= 0"):
