@@ -26,8 +26,8 @@ from llm import (
     sse_frames,
     stream_chat,
 )
-from llm import telemetry as t
 from llm.fastapi import install_error_handlers, status_for
+from tokenledger import contract as t
 
 log = logging.getLogger("test.fastapi")
 WAIT_S = 10.0

@@ -11,7 +11,7 @@ from conftest_llm import *  # noqa: F403
 from conftest_llm import llm_spans, only_llm_span
 
 from llm import sse_frames, stream_chat
-from llm import telemetry as t
+from tokenledger import contract as t
 
 pytestmark = pytest.mark.anyio
 log = logging.getLogger("test.sse")

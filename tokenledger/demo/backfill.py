@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from tqdm import tqdm
 
 from llm import CallRecord, record_call
+from tokenledger import contract
 
 from .processes import DemoError
 from .traffic import SimulatedCall, history
@@ -62,7 +63,7 @@ def to_record(call: SimulatedCall) -> CallRecord:
         input_tokens=None if failed else call.input_tokens,
         output_tokens=None if failed else call.output_tokens,
         cache_read_tokens=None if failed else call.cache_read_tokens,
-        cache_creation_tokens=None if failed else call.cache_write_tokens,
+        cache_write_tokens=None if failed else call.cache_write_tokens,
         reasoning_tokens=None if failed else call.reasoning_tokens or None,
         layer=site.layer,
         streaming=site.path == "stream",
@@ -96,7 +97,7 @@ def backfill(
     def tracer_for(call: SimulatedCall):
         key = (call.site.service, call.site.environment)
         if key not in providers:
-            resource = Resource.create({"service.name": key[0], "deployment.environment.name": key[1]})
+            resource = Resource.create({contract.SERVICE: key[0], contract.ENVIRONMENT: key[1]})
             provider = TracerProvider(resource=resource, id_generator=ids)
             exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=ingest_headers)
             provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=16_384, max_export_batch_size=512))
