@@ -32,6 +32,8 @@ from tokenledger.contract import (
     TOKEN_KEYS,
 )
 
+from .row import CallRow
+
 GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
 """`gen_ai.operation.name` values that are one provider call."""
 NOT_A_CALL = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"}
@@ -206,7 +208,7 @@ def _utc(unix_nano: int) -> datetime:
 
 def map_span(
     resource: Mapping[str, Any], scope_name: str | None, scope_version: str | None, span: Span
-) -> dict[str, Any] | None:
+) -> CallRow | None:
     """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans."""
     attrs = attributes(span.attributes)
     if not is_llm_call(attrs):
@@ -242,35 +244,35 @@ def map_span(
     service = _text(resource.get(c.SERVICE))
     environment = _first_text(resource, c.ENVIRONMENT_KEYS) or _first_text(attrs, c.ENVIRONMENT_KEYS)
     _, streaming = _first(attrs, STREAM_KEYS)
-    return {
-        "trace_id": span.trace_id.hex(),
-        "span_id": span.span_id.hex(),
-        "response_id": response_id,
-        "start_time": _utc(span.start_time_unix_nano),
-        "end_time": _utc(end_nano),
-        "duration_ms": (end_nano - span.start_time_unix_nano) / 1_000_000,
-        "service": service,
-        "environment": environment,
-        "layer": layer or service,
-        "provider": provider,
-        "request_model": _text(_first(attrs, REQUEST_MODEL_KEYS)[1]),
-        "model": model,
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "cache_read_tokens": cache_read,
-        "cache_write_tokens": cache_write,
-        "reasoning_tokens": reasoning,
-        "reported_cost_usd": cost,
-        "reported_cost_source": cost_source,
-        "status": status,
-        "error_type": error_type,
-        "streaming": streaming is True,
-        "ttft_ms": _ttft_ms(attrs),
-        "requested_model": _text(attrs.get(c.REQUESTED_MODEL)),
-        "operation": _text(attrs.get(c.OPERATION)),
-        "span_name": span.name or None,
-        "scope_name": scope_name or None,
-        "scope_version": scope_version or None,
+    return CallRow(
+        trace_id=span.trace_id.hex(),
+        span_id=span.span_id.hex(),
+        response_id=response_id,
+        start_time=_utc(span.start_time_unix_nano),
+        end_time=_utc(end_nano),
+        duration_ms=(end_nano - span.start_time_unix_nano) / 1_000_000,
+        service=service,
+        environment=environment,
+        layer=layer or service,
+        provider=provider,
+        request_model=_text(_first(attrs, REQUEST_MODEL_KEYS)[1]),
+        model=model,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        reasoning_tokens=reasoning,
+        reported_cost_usd=cost,
+        reported_cost_source=cost_source,
+        status=status,
+        error_type=error_type,
+        streaming=streaming is True,
+        ttft_ms=_ttft_ms(attrs),
+        requested_model=_text(attrs.get(c.REQUESTED_MODEL)),
+        operation=_text(attrs.get(c.OPERATION)),
+        span_name=span.name or None,
+        scope_name=scope_name or None,
+        scope_version=scope_version or None,
         # Richer attribution wins the dedupe: our own layer first, then a reported cost.
-        "attribution_score": (2 if layer else 0) + (1 if cost is not None else 0),
-    }
+        attribution_score=(2 if layer else 0) + (1 if cost is not None else 0),
+    )
