@@ -95,13 +95,10 @@ class ReadClient:
         body = self._request("GET", "/api/v1/review", token=self._read_token).json()
         return list(body.get("models", []))
 
-    def rates(self) -> list[dict[str, Any]]:
-        body = self._request("GET", "/api/v1/rates", token=self._read_token).json()
-        return list(body.get("cards", body.get("rows", [])) if isinstance(body, dict) else body)
-
     def repricings(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/repricings`: the audit log of applied cards, newest first."""
         body = self._request("GET", "/api/v1/repricings", token=self._read_token).json()
-        return list(body.get("rows", body.get("repricings", [])) if isinstance(body, dict) else body)
+        return list(body.get("repricings", []))
 
     # -- admin ---------------------------------------------------------------------------------------------
 

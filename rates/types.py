@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
@@ -86,9 +86,7 @@ class RateCard:
     @property
     def card_id(self) -> str:
         """Stable identifier: `model@effective_from` (ISO date or instant)."""
-        stamp = self.effective_from
-        text = stamp.date().isoformat() if stamp.time() == stamp.min.time() else stamp.isoformat()
-        return f"{self.model}@{text}"
+        return card_id(self.model, self.effective_from)
 
     def rates_for(self, input_tokens: int) -> Rates:
         """The rates that apply to a call with this many input tokens (cache included)."""
@@ -120,6 +118,13 @@ class CardDiff:
     field: str
     ours: str
     snapshot: str
+
+
+def card_id(model: str, effective_from: datetime) -> str:
+    """A card's stable identifier: `model@2026-01-01` at midnight UTC, else `model@` and the UTC instant."""
+    stamp = effective_from.astimezone(UTC) if effective_from.tzinfo is not None else effective_from
+    text = stamp.date().isoformat() if stamp.time() == stamp.min.time() else stamp.isoformat()
+    return f"{model}@{text}"
 
 
 def decimal_text(value: Decimal) -> str:

@@ -303,3 +303,14 @@ def test_price_call_takes_a_usage_and_the_usage_checks_its_counts():
     model = "claude-haiku-4-5"
     cost, unknown = compute_cost_usd(model, 1000, 50, cache_read_tokens=600, cache_write_tokens=100, at=NOW)
     assert (cost, unknown) == (price_call(book, "claude-haiku-4-5", usage, at=NOW).cost_usd, False)
+
+
+def test_one_card_id_format_for_cards_and_stored_rows():
+    from datetime import timedelta, timezone
+
+    from rates.types import card_id
+
+    assert card_id("m", datetime(2026, 1, 1, tzinfo=UTC)) == "m@2026-01-01"
+    # A stored instant read back in another zone names the same card.
+    assert card_id("m", datetime(2026, 1, 1, 2, tzinfo=timezone(timedelta(hours=2)))) == "m@2026-01-01"
+    assert card_id("m", datetime(2026, 1, 1, 6, tzinfo=UTC)) == "m@2026-01-01T06:00:00+00:00"

@@ -1,7 +1,6 @@
 """Storage: every DuckDB access of the collector. A second backend would be a sibling of `_duckdb`."""
 
 from ._calls import CALL_COLUMNS, CALL_SCHEMA, MONEY_TYPE
-from ._cards import card_json
 from ._duckdb import Store, StoreError
 from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
 from ._repricing import Repricing
@@ -16,5 +15,4 @@ __all__ = [
     "Repricing",
     "Store",
     "StoreError",
-    "card_json",
 ]

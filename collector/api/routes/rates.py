@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from rates import CardFileError, card_from_mapping
-from rates.types import decimal_text
+from rates.types import card_id, decimal_text
 
 from ...deps import AdminAuth, ReadAuth, StoreDep
-from ...store import Repricing, card_json
-from ..formats import respond
+from ...store import Repricing
+from ..formats import card_json, respond
 from ..params import OutputFormat, StrictQuery, bad
 
 router = APIRouter(tags=["rates"])
@@ -25,12 +25,8 @@ _MAX_CARD_BYTES = 64 * 1024
 
 
 def _card_ids(table: pa.Table) -> pa.Array:
-    ids = []
-    for model, start in zip(table.column("model").to_pylist(), table.column("effective_from").to_pylist(), strict=True):
-        start = start.astimezone(UTC)
-        text = start.date().isoformat() if start.time() == start.min.time() else start.isoformat()
-        ids.append(f"{model}@{text}")
-    return pa.array(ids, pa.string())
+    models, starts = table.column("model").to_pylist(), table.column("effective_from").to_pylist()
+    return pa.array([card_id(model, start) for model, start in zip(models, starts, strict=True)], pa.string())
 
 
 @router.get("/api/v1/rates", dependencies=[ReadAuth, StrictQuery])
