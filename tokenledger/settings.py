@@ -11,6 +11,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+TRUE_WORDS = frozenset({"true", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "no"})
+BOOL_WORDS = "true/false/1/0/yes/no"
+"""The one accepted set of boolean words (environment variables, query parameters, dashboard URLs)."""
+
+
+def strict_bool(text: str) -> bool | None:
+    """`text` as a boolean (one of BOOL_WORDS, case and surrounding spaces ignored), or None when it is not one."""
+    word = text.strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
 READ_TOKEN_ENV = "TOKENLEDGER_READ_TOKEN"
 INGEST_TOKEN_ENV = "TOKENLEDGER_INGEST_TOKEN"
 ADMIN_TOKEN_ENV = "TOKENLEDGER_ADMIN_TOKEN"

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from rates import CardFileError, card_from_mapping
 from rates.types import card_id, decimal_text
+from tokenledger.settings import BOOL_WORDS, strict_bool
 
 from ...deps import AdminAuth, ReadAuth, StoreDep
 from ...store import Repricing
@@ -60,10 +61,9 @@ async def add_rate(
     dry_run: Annotated[str, Query(description="true: only preview the repricing")] = "false",
 ) -> JSONResponse:
     """Add a card and reprice every stored call of its model from `effective_from`; `?dry_run=true` previews."""
-    flag = dry_run.strip().lower()
-    if flag not in ("true", "false", "1", "0"):
-        raise bad(f"dry_run must be true or false, got {dry_run!r}")
-    preview_only = flag in ("true", "1")
+    preview_only = strict_bool(dry_run)
+    if preview_only is None:
+        raise bad(f"dry_run must be one of {BOOL_WORDS}, got {dry_run!r}")
     raw = await request.body()
     if len(raw) > _MAX_CARD_BYTES:
         raise bad("card body is too large")
