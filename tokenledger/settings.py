@@ -41,12 +41,17 @@ class Settings:
     @property
     def read_headers(self) -> dict[str, str]:
         """`Authorization` for the collector's read routes (empty when no token is set)."""
-        return _bearer(self.read_token or self.admin_token)
+        return _bearer(read_token_of(self.read_token, self.admin_token))
 
     @property
     def ingest_headers(self) -> dict[str, str]:
         """`Authorization` for `POST /v1/traces` (empty when no token is set)."""
         return _bearer(self.ingest_token or self.admin_token)
+
+
+def read_token_of(read_token: str | None, admin_token: str | None) -> str | None:
+    """The token a read route is sent: the read token, else the admin token (accepted everywhere)."""
+    return read_token or admin_token
 
 
 def _bearer(token: str | None) -> dict[str, str]:

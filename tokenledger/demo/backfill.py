@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from llm import CallRecord, record_call
 from tokenledger import contract
+from tokenledger.settings import ADMIN_TOKEN_ENV, READ_TOKEN_ENV
 
 from .processes import DemoError
 from .traffic import SimulatedCall, history
@@ -43,7 +44,7 @@ def calls_per_day(collector_url: str, headers: dict[str, str]) -> dict[date, int
         response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
         response.raise_for_status()
     except httpx.HTTPStatusError as exc:
-        hint = " (set TOKENLEDGER_READ_TOKEN or TOKENLEDGER_ADMIN_TOKEN)" if exc.response.status_code == 401 else ""
+        hint = f" (set {READ_TOKEN_ENV} or {ADMIN_TOKEN_ENV})" if exc.response.status_code == 401 else ""
         raise DemoError(f"the collector refused to say what it holds: HTTP {exc.response.status_code}{hint}") from None
     except httpx.HTTPError as exc:
         raise DemoError(f"cannot ask the collector what it holds: {exc}") from None
