@@ -12,6 +12,8 @@ MONEY_PRECISION = 38
 """Significant digits of a stored amount."""
 MONEY_SCALE = 12
 """Decimals of a stored amount (1e-12 USD)."""
+MONEY_SQL = f"DECIMAL({MONEY_PRECISION}, {MONEY_SCALE})"
+"""The SQL type of a stored amount (the shipped migrations spell it out: they are history and never change)."""
 MONEY_LIMIT = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
 """DECIMAL(38, 12) holds amounts below 10**26 USD (26 integer digits)."""
 _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)

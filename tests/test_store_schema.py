@@ -11,7 +11,8 @@ import pyarrow as pa
 
 from collector.row import CallRow
 from collector.store import CALL_SCHEMA, MONEY_TYPE, Store
-from rates.money import MONEY_PRECISION, MONEY_SCALE
+from collector.store._migrations import MONEY as SHIPPED_MONEY
+from rates.money import MONEY_PRECISION, MONEY_SCALE, MONEY_SQL
 
 
 def test_the_arrow_schema_is_the_call_row_and_the_stored_table(tmp_path):
@@ -28,3 +29,4 @@ def test_the_arrow_schema_is_the_call_row_and_the_stored_table(tmp_path):
             got = pa.string()
         assert got == field.type, field.name
     assert MONEY_TYPE == pa.decimal128(MONEY_PRECISION, MONEY_SCALE) == stored.field("cost_usd").type
+    assert MONEY_SQL == SHIPPED_MONEY  # the migrations spell the type out; today's code names the same one
