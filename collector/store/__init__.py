@@ -1,15 +1,13 @@
 """Storage: every DuckDB access of the collector. A second backend would be a sibling of `_duckdb`."""
 
-from ._calls import CALL_COLUMNS, CALL_SCHEMA, MONEY_TYPE
+from ._calls import CALL_SCHEMA, MONEY_TYPE
 from ._duckdb import Store, StoreError
-from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
+from ._reads import GROUP_KEYS, CallFilter
 from ._repricing import Repricing
 
 __all__ = [
-    "CALL_COLUMNS",
     "CALL_SCHEMA",
     "GROUP_KEYS",
-    "VALUE_FILTERS",
     "MONEY_TYPE",
     "CallFilter",
     "Repricing",
