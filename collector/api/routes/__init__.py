@@ -1,5 +1,7 @@
 """One router per file."""
 
-from . import calls, health, latency, rates, review, spend, traces
+from . import calls, docs, health, latency, rates, review, spend, traces
 
-ROUTERS = [health.router, traces.router, spend.router, latency.router, calls.router, review.router, rates.router]
+ROUTERS = [
+    health.router, traces.router, spend.router, latency.router, calls.router, review.router, rates.router, docs.router,
+]  # fmt: skip
