@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 # --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install install-dev demo test bench lint lock clean
+.PHONY: install install-dev demo test test-reliability bench lint lock clean
 
 $(UV):
 	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
@@ -39,6 +39,11 @@ demo: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The whole reliability suite (tests/reliability: kill -9 rounds, overload and memory, fuzzing, auth, soak); see
+# docs/reliability.md. The soak lasts TOKENLEDGER_SOAK_S seconds (60 unless set; 600 for the full 10 minutes).
+test-reliability: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability"
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
 bench: $(VENV)/.runtime
