@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,18 +47,21 @@ def media_type(content_type: str | None) -> str:
     raise UnsupportedMediaType(f"unsupported content type {kind or '(none)'!r}: use {PROTOBUF} or {JSON}")
 
 
-def decompress(body: bytes, encoding: str | None, limit: int) -> bytes:
-    """The body after `Content-Encoding` (identity, gzip, deflate), refusing to produce more than `limit` bytes."""
+def decompress(body: bytes, encoding: str | None, limit: int, progress: Callable[[int], None] | None = None) -> bytes:
+    """The body after `Content-Encoding` (identity, gzip, deflate), refusing to produce more than `limit` bytes.
+
+    `progress(size)` is called with the output's size as it grows (it may raise to stop inflating).
+    """
     name = (encoding or "identity").strip().lower()
     if name in ("", "identity"):
         return body
     if name == "gzip":
-        return _inflate(body, 16 + zlib.MAX_WBITS, limit)
+        return _inflate(body, 16 + zlib.MAX_WBITS, limit, progress)
     if name == "deflate":
         try:
-            return _inflate(body, zlib.MAX_WBITS, limit)
+            return _inflate(body, zlib.MAX_WBITS, limit, progress)
         except BadRequest:
-            return _inflate(body, -zlib.MAX_WBITS, limit)  # raw deflate, as some clients send
+            return _inflate(body, -zlib.MAX_WBITS, limit, progress)  # raw deflate, as some clients send
     raise UnsupportedMediaType(f"unsupported content encoding {name!r}: use gzip or deflate")
 
 
@@ -67,7 +71,7 @@ _FEED_BYTES = 64 * 1024
 """Compressed bytes fed to zlib per step: what a member's end copies is at most this, never the rest of the body."""
 
 
-def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+def _inflate(data: bytes, wbits: int, limit: int, progress: Callable[[int], None] | None) -> bytes:
     """Inflate `data` (one or more members) in time linear in its size, producing at most `limit` bytes."""
     view = memoryview(data)
     out = bytearray()
@@ -86,7 +90,11 @@ def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
                 if len(out) > limit or engine.unconsumed_tail:
                     raise TooLarge(f"decompressed body is over {limit} bytes")
                 position += len(fed) - len(engine.unused_data)
+                if progress is not None:
+                    progress(len(out))
             out += engine.flush()
+            if progress is not None:
+                progress(len(out))
         except zlib.error as exc:
             raise BadRequest(f"cannot decompress body: {exc}") from None
         if not engine.eof:

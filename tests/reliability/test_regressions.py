@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 
+import httpx
 import pytest
 from _support import span_hex, wait_until
 from conftest import HAIKU, JSON, otlp_json_request, otlp_json_span
@@ -237,3 +238,16 @@ def test_cursor_paging_neither_skips_nor_repeats_while_ingest_runs(client):
             break
     assert sorted(seen) == sorted(span_hex(n) for n in range(10))
     assert client.get("/api/v1/calls", params={"cursor": "not-a-cursor"}).status_code == 400
+
+
+def test_a_small_compressed_body_is_not_held_up_behind_a_large_one_being_decoded(start_collector, tmp_path):
+    collector = start_collector(tmp_path, mode="thread")
+    budget = collector.app.state.decoded_budget
+    assert budget.try_take(budget.capacity - 1024 * 1024)  # a large body is being decoded: 1 MiB of room is left
+    try:
+        body = gzip.compress(json.dumps(otlp_json_request([otlp_json_span(GOOD, HAIKU)])).encode())
+        headers = {**JSON, "content-encoding": "gzip"}
+        response = httpx.post(collector.url + "/v1/traces", content=body, headers=headers, timeout=10)
+        assert response.status_code == 200
+    finally:
+        budget.give(budget.capacity - 1024 * 1024)

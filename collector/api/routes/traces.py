@@ -108,8 +108,11 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
     held = [0]
     try:
         # The write slot is taken only once the body is here: a slow upload must not cost a writer's slot.
-        with anyio.fail_after(settings.body_timeout_s):
-            body = await _read_body(request, limit, state.buffered_budget, held)
+        try:
+            with anyio.fail_after(settings.body_timeout_s):
+                body = await _read_body(request, limit, state.buffered_budget, held)
+        except TimeoutError:
+            return _error(kind, 408, f"request body not received within {settings.body_timeout_s} s")
         if body is None:
             return _error(kind, 413, f"body is over {limit} bytes")
         if not gate.enter():
@@ -122,8 +125,6 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
             )  # fmt: skip
         finally:
             gate.leave()
-    except TimeoutError:
-        return _error(kind, 408, f"request body not received within {settings.body_timeout_s} s")
     except ClientDisconnect:  # the client went away mid-body: nobody to answer, nothing to fix
         log.debug("client disconnected before its body was read")
         return _error(kind, 400, "client disconnected")
@@ -157,22 +158,51 @@ JSON_COST = 4
 """Decoded-budget bytes per byte of OTLP JSON: parsing JSON into Python objects takes several times its size."""
 
 
+class _NoRoom(Exception):
+    """The decoded budget has no room now for what the body inflates to."""
+
+
 def _decode_and_ingest(body: bytes, encoding: str | None, kind: str, settings: Settings, store, budget: ByteBudget):
     """Decompress, decode and ingest within the decoded-bytes budget (waiting for room, on a worker thread)."""
-    cost = JSON_COST if kind == otlp.JSON else 1
-    identity = (encoding or "identity").strip().lower() in ("", "identity")
-    # A compressed body's size is known only once inflated: hold room for the most it may inflate to, then give
-    # back the rest (inflating takes milliseconds, so this barely serialises small requests).
-    held = budget.take(len(body) * cost if identity else settings.max_body_bytes * cost)
+    raw, held = _inflate_within(budget, body, encoding, settings.max_body_bytes, JSON_COST if kind == otlp.JSON else 1)
     try:
-        raw = otlp.decompress(body, encoding, settings.max_body_bytes)
         if kind == otlp.JSON and len(raw) > settings.max_json_bytes:
             raise otlp.TooLarge(f"OTLP JSON body is over {settings.max_json_bytes} bytes once decompressed")
-        need = min(len(raw) * cost, held)
-        budget.give(held - need)
-        held = need
         decoded = otlp.decode_export(raw, kind)
         del raw
         return ingest(decoded.request, store, decoded.rejected)
     finally:
         budget.give(held)
+
+
+def _inflate_within(budget: ByteBudget, body: bytes, encoding: str | None, limit: int, cost: int) -> tuple[bytes, int]:
+    """The decompressed body and the budget it holds (`cost` per byte). A compressed body's size is known only once
+    inflated: it takes room as it grows while there is room; else it waits for room for the most it may inflate to."""
+    if (encoding or "identity").strip().lower() in ("", "identity"):
+        return body, budget.take(len(body) * cost)
+    taken = [0]
+
+    def grow(size: int) -> None:
+        want = size * cost - taken[0]
+        if want > 0:
+            if not budget.try_take(want):
+                raise _NoRoom
+            taken[0] += want
+
+    try:
+        raw = otlp.decompress(body, encoding, limit, grow)
+        return raw, taken[0]
+    except _NoRoom:
+        budget.give(taken[0])
+    except BaseException:
+        budget.give(taken[0])
+        raise
+    held = budget.take(limit * cost)  # inflating again is cheap next to waiting without a bound
+    try:
+        raw = otlp.decompress(body, encoding, limit)
+    except BaseException:
+        budget.give(held)
+        raise
+    need = min(len(raw) * cost, held)
+    budget.give(held - need)
+    return raw, need
