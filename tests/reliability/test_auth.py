@@ -1,5 +1,5 @@
 """Every endpoint against every credential (none, wrong, ingest, read, admin) for every token configuration; and no
-token in any log line at debug level. Fast: part of `make test`."""
+token in any log line at debug level (full suite only). The matrix is fast: part of `make test`."""
 
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ def test_every_endpoint_against_every_credential(tmp_path, configured):
     assert not wrong
 
 
+@pytest.mark.reliability  # starts a collector process: full suite only
 def test_no_token_in_any_log_line_at_debug_level(start_collector, tmp_path):
     env = {f"TOKENLEDGER_{name.upper()}_TOKEN": token for name, token in TOKENS.items()}
     collector = start_collector(tmp_path, TOKENLEDGER_LOG_LEVEL="debug", **env)
