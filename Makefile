@@ -42,8 +42,10 @@ test: $(VENV)/.dev
 
 # The whole reliability suite (tests/reliability: kill -9 rounds, overload and memory, fuzzing, auth, soak); see
 # docs/reliability.md. The soak lasts TOKENLEDGER_SOAK_S seconds (60 unless set; 600 for the full 10 minutes).
+# -s: each slow test prints the figures it measured (inputs, kill rounds, spans acknowledged and stored, RSS).
+# -s: each slow test prints the figures it measured (inputs tried, kill rounds, spans acknowledged and stored, RSS).
 test-reliability: $(VENV)/.dev
-	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability"
+	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability" -s
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
 bench: $(VENV)/.runtime

@@ -4,6 +4,9 @@ TOKENLEDGER_SOAK_S=600). Memory grows by less than 10% and nothing fails.
 Capacity is measured first: 4 senders post batches of 100 spans as fast as they are answered for 10 s. The soak
 then sends at half that rate (paced, one batch at a time from 2 senders). RSS is sampled every second; growth is
 the last sample against the first sample taken after a settling tenth of the soak (DuckDB's caches fill first).
+
+Known: DuckDB's primary-key index on (trace_id, span_id) lives in memory and grows with the rows stored, so RSS
+grows with the data, not with time: the 60 s soak grows ~5%, the 600 s soak ~16% (see docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -73,12 +76,15 @@ def test_soak_at_half_capacity(tmp_path, record_property):
         settled = [rss for moment, rss in samples if moment >= settled_at]
         growth = (settled[-1] - settled[0]) / settled[0]
         logs = collector.logs()
+        stored = httpx.get(collector.url + "/api/v1/calls", params={"limit": 0}, timeout=60).json()["total"]
     finally:
         collector.stop()
     record_property("soak_growth", growth)
     print(
         f"\nsoak: {SOAK_S:.0f} s at half of {capacity:.0f} spans/s; {sum(sent)} spans acknowledged; RSS "
-        f"{settled[0] // 1024} -> {settled[-1] // 1024} MiB ({growth:+.1%}); statuses {sorted(set(statuses))}"
+        f"{settled[0] // 1024} -> {settled[-1] // 1024} MiB ({growth:+.1%}, "
+        f"{(settled[-1] - settled[0]) * 1024 / max(stored, 1):.0f} bytes per stored row); "
+        f"statuses {sorted(set(statuses))}"
     )
     assert set(statuses) == {200}
     assert " ERROR " not in logs and "Traceback" not in logs
