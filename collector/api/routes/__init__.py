@@ -1,6 +1,6 @@
 """One router per file."""
 
-from . import calls, health, latency, policy, rates, review, spend, traces
+from . import calls, docs, health, latency, policy, rates, review, spend, traces
 
 ROUTERS = [
     health.router,
@@ -11,4 +11,5 @@ ROUTERS = [
     calls.router,
     review.router,
     rates.router,
+    docs.router,
 ]
