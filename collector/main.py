@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from .api.errors import error_for
 from .api.routes import ROUTERS
-from .api.routes.traces import WriteGate, error_for
-from .budget import ByteBudget
 from .config import Settings
+from .limits import ByteBudget, WriteGate
 from .store import Store, StoreError
 
 log = logging.getLogger("collector")

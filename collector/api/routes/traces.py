@@ -3,71 +3,25 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from google.protobuf import json_format
-from google.rpc.status_pb2 import Status
 from starlette.requests import ClientDisconnect
 
 from ... import otlp
-from ...budget import ByteBudget
 from ...config import Settings
 from ...deps import IngestAuth, SettingsDep, StoreDep
 from ...ingest import ingest
+from ...limits import ByteBudget, WriteGate
 from ...store import StoreError
+from ..errors import otlp_error
 
 log = logging.getLogger("collector.traces")
 router = APIRouter(tags=["ingest"])
 
-_GRPC_CODES = {400: 3, 401: 16, 408: 4, 413: 8, 415: 3, 429: 8, 503: 14}
 INGEST_THREADS = 4
 """Worker threads ingest may use at once (one writer at a time anyway); the rest wait without a thread."""
-
-
-class WriteGate:
-    """Counts ingest requests in flight; past the limit the collector answers 429 instead of queueing forever."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._in_flight = 0
-        self._lock = threading.Lock()
-
-    def full(self) -> bool:
-        return self._in_flight >= self.limit
-
-    def enter(self) -> bool:
-        with self._lock:
-            if self._in_flight >= self.limit:
-                return False
-            self._in_flight += 1
-            return True
-
-    def leave(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
-
-
-def _error(kind: str, status: int, message: str, retry_after: int | None = None) -> Response:
-    """An OTLP error response: a google.rpc.Status in the request's encoding."""
-    body = Status(code=_GRPC_CODES.get(status, 2), message=message)
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    if kind == otlp.PROTOBUF:
-        return Response(body.SerializeToString(), status, headers=headers, media_type=otlp.PROTOBUF)
-    return Response(json_format.MessageToJson(body, indent=None), status, headers=headers, media_type=otlp.JSON)
-
-
-def error_for(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An error answer on this route (from an exception handler: 401, the catch-all 503) as a google.rpc.Status."""
-    try:
-        kind = otlp.media_type(request.headers.get("content-type"))
-    except otlp.UnsupportedMediaType:
-        kind = otlp.JSON
-    response = _error(kind, status, message)
-    response.headers.update(headers or {})
-    return response
 
 
 class _Busy(Exception):
@@ -98,11 +52,11 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
     try:
         kind = otlp.media_type(request.headers.get("content-type"))
     except otlp.UnsupportedMediaType as exc:
-        return _error(otlp.JSON, 415, str(exc))
+        return otlp_error(otlp.JSON, 415, str(exc))
     limit = settings.max_body_bytes
     state = request.app.state
     gate: WriteGate = state.write_gate
-    busy = _error(kind, 429, "collector is busy, retry later", settings.retry_after_s)
+    busy = otlp_error(kind, 429, "collector is busy, retry later", settings.retry_after_s)
     if gate.full():  # before reading the body: a busy collector does not buffer 64 MiB to say 429
         return busy
     held = [0]
@@ -112,9 +66,9 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
             with anyio.fail_after(settings.body_timeout_s):
                 body = await _read_body(request, limit, state.buffered_budget, held)
         except TimeoutError:
-            return _error(kind, 408, f"request body not received within {settings.body_timeout_s} s")
+            return otlp_error(kind, 408, f"request body not received within {settings.body_timeout_s} s")
         if body is None:
-            return _error(kind, 413, f"body is over {limit} bytes")
+            return otlp_error(kind, 413, f"body is over {limit} bytes")
         if not gate.enter():
             return busy
         try:
@@ -127,18 +81,18 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
             gate.leave()
     except ClientDisconnect:  # the client went away mid-body: nobody to answer, nothing to fix
         log.debug("client disconnected before its body was read")
-        return _error(kind, 400, "client disconnected")
+        return otlp_error(kind, 400, "client disconnected")
     except _Busy:
         return busy
     except otlp.BadRequest as exc:
-        return _error(kind, 400, str(exc))
+        return otlp_error(kind, 400, str(exc))
     except otlp.TooLarge as exc:
-        return _error(kind, 413, str(exc))
+        return otlp_error(kind, 413, str(exc))
     except otlp.UnsupportedMediaType as exc:
-        return _error(kind, 415, str(exc))
+        return otlp_error(kind, 415, str(exc))
     except StoreError as exc:
         log.warning("ingest refused, store cannot write: %s", exc)
-        return _error(kind, 503, "store unavailable, retry later", settings.retry_after_s)
+        return otlp_error(kind, 503, "store unavailable, retry later", settings.retry_after_s)
     finally:
         state.buffered_budget.give(held[0])
     payload = otlp.encode_response(kind, result.rejected, result.error_message)

@@ -1,4 +1,6 @@
-"""A byte budget: how much of something the collector holds in memory at once, with a ceiling.
+"""What the collector holds at once, with a ceiling: ingest requests in flight, and bytes in memory.
+
+`WriteGate` counts ingest requests waiting for the writer (past the limit: 429). `ByteBudget` bounds bytes.
 
 Two budgets bound ingest's memory (see docs/reliability.md): the request bodies held as received, and the
 decompressed bytes being decoded. The event loop only ever `try_take`s (never waits); worker threads `take`, which
@@ -43,3 +45,26 @@ class ByteBudget:
         with self._room:
             self._used -= size
             self._room.notify_all()
+
+
+class WriteGate:
+    """Counts ingest requests in flight; past the limit the collector answers 429 instead of queueing forever."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def full(self) -> bool:
+        return self._in_flight >= self.limit
+
+    def enter(self) -> bool:
+        with self._lock:
+            if self._in_flight >= self.limit:
+                return False
+            self._in_flight += 1
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
