@@ -5,12 +5,14 @@ from ._cards import card_json
 from ._duckdb import Store, StoreError
 from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
 from ._repricing import Repricing
+from ._whatif import CAVEATS as WHATIF_CAVEATS
 
 __all__ = [
     "CALL_COLUMNS",
     "CALL_SCHEMA",
     "GROUP_KEYS",
     "VALUE_FILTERS",
+    "WHATIF_CAVEATS",
     "MONEY_LIMIT",
     "MONEY_TYPE",
     "CallFilter",
