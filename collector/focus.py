@@ -1,8 +1,8 @@
 """The spend as a FOCUS 1.2 cost-and-usage dataset (https://focus.finops.org), for FinOps tools.
 
 One row per day, service, layer, environment, model, rate card, tier and charge component (uncached input, cache
-read, cache write, output). Token counts are the consumed quantity; the pricing unit is one million tokens, so
-`ListUnitPrice` is the card's USD-per-million rate and `ListCost = PricingQuantity * ListUnitPrice`.
+read, cache write, output). Token counts are the consumed quantity; the pricing unit is `1000000 Tokens` (FOCUS unit
+format), so `ListUnitPrice` is the card's USD-per-million rate and `ListCost = PricingQuantity * ListUnitPrice`.
 
 Estimates are never billed: a row of calls with no card for their model (`x_PricingUnknown = true`) has
 `BilledCost`, `EffectiveCost`, `ListCost` and `ContractedCost` 0 and carries the estimate in `x_EstimatedCost`
@@ -55,6 +55,7 @@ SCHEMA = pa.schema(
         ("ContractedCost", _MONEY),
         ("ContractedUnitPrice", _MONEY),
         ("EffectiveCost", _MONEY),
+        ("InvoiceId", _STRING),
         ("InvoiceIssuerName", _STRING),
         ("ListCost", _MONEY),
         ("ListUnitPrice", _MONEY),
@@ -119,9 +120,9 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
         provider = _PROVIDERS.get(provider_key, row["provider"] or "Unknown")
         sku = card.model if known else (row["model"] or "unknown")
         tier = "/long_context" if row["long_context"] else ""
-        tags = {
-            k: row[k] for k in ("layer", "service", "environment") if row[k] is not None
-        } | {"model": row["model"] or "unknown"}
+        tags = {k: row[k] for k in ("layer", "service", "environment") if row[k] is not None} | {
+            "model": row["model"] or "unknown"
+        }
         for component, column, field, meter in COMPONENTS:
             tokens = row[column]
             if not tokens:
@@ -149,13 +150,15 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
                     "ContractedCost": billed,
                     "ContractedUnitPrice": rate if known else None,
                     "EffectiveCost": billed,
+                    # The provider's invoice number is not known to the ledger: issuer and billing month stand in.
+                    "InvoiceId": f"{provider}-{period_start:%Y-%m}",
                     "InvoiceIssuerName": provider,
                     "ListCost": billed,
                     "ListUnitPrice": rate if known else None,
                     "PricingCategory": "Standard" if known else None,
                     "PricingCurrency": "USD",
                     "PricingQuantity": Decimal(tokens) / _PER_MTOK,
-                    "PricingUnit": "1M Tokens",
+                    "PricingUnit": "1000000 Tokens",
                     "ProviderName": provider,
                     "PublisherName": provider,
                     "ServiceCategory": "AI and Machine Learning",

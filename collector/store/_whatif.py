@@ -223,9 +223,13 @@ def cache(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[st
         params,
     )
     by_id = {c.card_id: c for c in book.cards}
-    used = query(
-        f"SELECT DISTINCT card_id FROM calls {_and(clause, 'NOT pricing_unknown AND card_id IS NOT NULL')}", params
-    ).column("card_id").to_pylist()
+    used = (
+        query(
+            f"SELECT DISTINCT card_id FROM calls {_and(clause, 'NOT pricing_unknown AND card_id IS NOT NULL')}", params
+        )
+        .column("card_id")
+        .to_pylist()
+    )
     money: dict[tuple, list[Decimal]] = {}
     for card_id in used:
         card = by_id.get(card_id)
@@ -240,7 +244,7 @@ def cache(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[st
             f"""SELECT {select}
                 coalesce(sum(CAST(cache_read_tokens * ({inp} - {read}) AS {MONEY})), 0) AS saved,
                 coalesce(sum(CAST(cache_write_tokens * ({write} - {inp}) AS {MONEY})), 0) AS premium
-            FROM calls {_and(clause, 'card_id = ? AND NOT pricing_unknown')} {group}""",
+            FROM calls {_and(clause, "card_id = ? AND NOT pricing_unknown")} {group}""",
             [*inp_p, *read_p, *write_p, *inp_p, *params, card_id],
         )
         for key, row in rows.items():

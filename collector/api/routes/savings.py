@@ -12,9 +12,7 @@ from ..params import Filter, GroupBy, OutputFormat, StrictQuery, bad
 
 router = APIRouter(tags=["read"], dependencies=[ReadAuth, StrictQuery])
 
-Alternatives = Annotated[
-    list[str] | None, Query(description="the model to price the history on; repeat for several")
-]
+Alternatives = Annotated[list[str] | None, Query(description="the model to price the history on; repeat for several")]
 
 
 @router.get("/api/v1/whatif")
