@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from ...deps import ReadAuth, StoreDep
 from ...store import WHATIF_CAVEATS
 from ..formats import respond
-from ..params import Filter, GroupBy, OutputFormat, StrictQuery, bad
+from ..params import FilterWithPricing, GroupBy, OutputFormat, StrictQuery, bad
 
 router = APIRouter(tags=["read"], dependencies=[ReadAuth, StrictQuery])
 
@@ -17,7 +17,7 @@ Alternatives = Annotated[list[str] | None, Query(description="the model to price
 
 @router.get("/api/v1/whatif")
 def whatif(
-    store: StoreDep, where: Filter, group_by: GroupBy, format: OutputFormat, alternative: Alternatives = None
+    store: StoreDep, where: FilterWithPricing, group_by: GroupBy, format: OutputFormat, alternative: Alternatives = None
 ) -> Response:
     """Per group and alternative model: the actual cost, and the same tokens priced with the alternative's card
     in force at each call's time. Calls the alternative has no card for are counted apart, never priced at $0;
@@ -32,13 +32,13 @@ def whatif(
 
 
 @router.get("/api/v1/savings/policy")
-def policy_savings(store: StoreDep, where: Filter, group_by: GroupBy, format: OutputFormat) -> Response:
+def policy_savings(store: StoreDep, where: FilterWithPricing, group_by: GroupBy, format: OutputFormat) -> Response:
     """Calls where a policy (RESTRICT_MODELS) replaced the requested model: what they paid, what the same tokens
     cost on the requested model's card, and `saved_usd` (null when the requested model has no card)."""
     return respond(store.policy_savings(where, group_by), format)
 
 
 @router.get("/api/v1/cache")
-def cache(store: StoreDep, where: Filter, group_by: GroupBy, format: OutputFormat) -> Response:
+def cache(store: StoreDep, where: FilterWithPricing, group_by: GroupBy, format: OutputFormat) -> Response:
     """Input and cache tokens, hit rate (cache reads over input), and what caching saved on priced calls."""
     return respond(store.cache(where, group_by), format)
