@@ -7,7 +7,8 @@ formula in SQL, exact to the stored digit). Calls that fall where the alternativ
 
 Cache: per call, with the card that priced it (tier included), cache reads at the input rate minus what they cost
 (`saved_usd`) and cache writes minus their cost at the input rate (`write_premium_usd`). Unpriced calls have no
-card of their own: their cache is counted in the tokens, not in the money (`unpriced_calls`).
+card of their own: their cache is counted in the tokens, not in the money (`unpriced_calls`); a group with no
+priced call has null (unknown) money, never $0.
 """
 
 from __future__ import annotations
@@ -253,9 +254,11 @@ def cache(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[st
             acc[1] += row["premium"]
     out = []
     for key, row in base.items():
-        saved, premium = money.get(key, (Decimal(0), Decimal(0)))
         hit = row["cache_read_tokens"] / row["input_tokens"] if row["input_tokens"] else None
-        out.append(
-            row | {"hit_rate": hit, "saved_usd": saved, "write_premium_usd": premium, "net_saved_usd": saved - premium}
-        )
+        if row["unpriced_calls"] == row["calls"]:  # no call with a card of its own: unknown, not $0
+            amounts = dict.fromkeys(CACHE_MONEY)
+        else:
+            saved, premium = money.get(key, (Decimal(0), Decimal(0)))
+            amounts = {"saved_usd": saved, "write_premium_usd": premium, "net_saved_usd": saved - premium}
+        out.append(row | {"hit_rate": hit} | amounts)
     return pa.Table.from_pylist(out, schema=cache_schema(group_by))

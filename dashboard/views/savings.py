@@ -37,14 +37,14 @@ with ui.guard():
     table = savings.whatif_table(ui.fetch_whatif(candidates, ["layer"], f), f.days)
 
 totals = savings.monthly_totals(table)
-cols = st.columns(min(len(candidates), 4))
-for col, name in zip(cols, candidates, strict=False):
-    value = totals.get(name)
-    col.metric(
-        f"On {name}",
-        money.UNKNOWN if value is None else f"{'+' if value > 0 else ''}{money.format_usd(value)}/mo",
-        help="The monthly difference over all layers against what they cost now (negative: cheaper).",
-    )
+for start in range(0, len(candidates), 4):  # four metrics a row
+    for col, name in zip(st.columns(4), candidates[start : start + 4], strict=False):
+        value = totals.get(name)
+        col.metric(
+            f"On {name}",
+            money.UNKNOWN if value is None else f"{'+' if value > 0 else ''}{money.format_usd(value)}/mo",
+            help="The monthly difference over all layers against what they cost now (negative: cheaper).",
+        )
 
 st.subheader("Per layer")
 st.caption("Now: the cost in the period. Each candidate: its cost in the period (monthly difference, 30-day month).")

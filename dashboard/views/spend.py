@@ -85,7 +85,7 @@ c3.metric("Net saved", money.format_usd(money.total(cache, "net_saved_usd")))
 if not cache_daily.is_empty():
     st.altair_chart(savings.hit_rate_chart(cache_daily, "model"), width="stretch")
 st.dataframe(
-    money.for_table(cache),
+    money.for_table(cache, unknown=savings.CACHE_MONEY),
     hide_index=True,
     placeholder="—",
     column_config={
