@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +23,7 @@ from rates import DEFAULT_MODEL, FALLBACK_RATES, RateBook, Rates
 
 FOCUS_VERSION = "1.2"
 _PER_MTOK = Decimal(1_000_000)
+_CENT_PICO = Decimal("1e-12")  # the stored money scale, DECIMAL(38, 12)
 _MONEY = pa.decimal128(38, 12)
 _QUANTITY = pa.decimal128(38, 6)
 
@@ -128,7 +129,8 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
             if not tokens:
                 continue
             rate: Decimal = getattr(rates, field)
-            cost = tokens * rate / _PER_MTOK
+            # Exact for rates of up to 6 decimals per million; a finer rate is rounded to the stored 12 decimals.
+            cost = (tokens * rate / _PER_MTOK).quantize(_CENT_PICO, rounding=ROUND_HALF_EVEN)
             billed = cost if known else Decimal(0)
             out.append(
                 {

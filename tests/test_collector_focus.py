@@ -185,3 +185,29 @@ def test_export_passes_focus_validator(api, tmp_path, fmt):
     unexcused = _failures(text)
     assert not unexcused, "\n".join(unexcused)
     assert failures + errors <= 1  # at most the one InvoiceId nullability branch (see _failures)
+
+
+def test_a_rate_finer_than_the_money_scale_still_exports(tmp_path):
+    # 7 decimals per million tokens: one token costs 1.234567e-13 USD, below the stored 12 decimals
+    collector = launch_collector(tmp_path, mode="thread")
+    try:
+        card = {
+            "model": "fine-model", "effective_from": "2020-01-01", "source": "test",
+            "input_usd_per_mtok": "0.1234567", "output_usd_per_mtok": "0.1234567",
+        }  # fmt: skip
+        assert httpx.post(collector.url + "/api/v1/rates", json=card, timeout=10).status_code in (200, 201)
+        span = _call("f100000000000001", "fine-model", NOV1 + HOUR, layer="chat", tokens=(1, 1))
+        assert httpx.post(collector.url + "/v1/traces", json=otlp_json_request([span])).status_code == 200
+        for fmt in ("csv", "parquet"):
+            response = httpx.get(collector.url + "/api/v1/export/focus", params={**RANGE, "format": fmt}, timeout=30)
+            assert response.status_code == 200, response.text
+        rows = list(csv.DictReader(io.StringIO(response_csv(collector).text)))
+        # each component rounded to 12 decimals (so this one reconciles with the stored cost to 1e-12 only)
+        want = Decimal("0.000000123457")
+        assert {r["x_ChargeComponent"]: Decimal(r["BilledCost"]) for r in rows} == {"input": want, "output": want}
+    finally:
+        collector.stop()
+
+
+def response_csv(collector) -> httpx.Response:
+    return httpx.get(collector.url + "/api/v1/export/focus", params={**RANGE, "format": "csv"}, timeout=30)
