@@ -47,6 +47,7 @@ def collector(start_collector, tmp_path):
     return start_collector(tmp_path, mode="thread")
 
 
+@pytest.mark.e2e
 def test_client_spans_land_priced_with_our_attribution(collector, tmp_path):
     script = tmp_path / "app.py"
     script.write_text(_APP)

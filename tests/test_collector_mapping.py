@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import httpx
 import pytest
-from conftest import otlp_json_request, otlp_json_span
 from google.protobuf import json_format
+from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from collector.mapping import InvalidSpan, map_span
@@ -207,7 +206,7 @@ def test_openinference_response_id_comes_from_its_output_json_only():
 
 def test_openlit_payload_end_to_end(start_collector, tmp_path):
     """OpenLIT cannot be installed beside our pins: its Anthropic span's attribute set, written by hand."""
-    collector = start_collector(tmp_path, mode="thread")
+    collector = start_collector(tmp_path, mode="asgi")
     attrs = {
         "gen_ai.system": "anthropic",
         "gen_ai.operation.name": "chat",
@@ -233,9 +232,9 @@ def test_openlit_payload_end_to_end(start_collector, tmp_path):
         },
         scope="openlit.otel.tracing",
     )
-    response = httpx.post(collector.url + "/v1/traces", json=payload)
+    response = collector.client.post("/v1/traces", json=payload)
     assert response.status_code == 200 and response.json() == {}
-    (got,) = httpx.get(collector.url + "/api/v1/calls").json()["rows"]
+    (got,) = collector.client.get("/api/v1/calls").json()["rows"]
     assert (got["input_tokens"], got["cache_read_tokens"], got["cache_write_tokens"]) == (1500, 1000, 200)
     assert got["cost_usd"] == "0.00105" and got["reported_cost_usd"] == "0.00105"
     assert (got["streaming"], got["ttft_ms"], got["environment"]) == (True, 250.0, "production")

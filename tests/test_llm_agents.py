@@ -9,8 +9,7 @@ import textwrap
 
 import anthropic
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, llm_spans, only_llm_span, sdk_spans
+from helpers.llm import ANTHROPIC_KEY, llm_spans, only_llm_span, sdk_spans
 from langchain_anthropic import ChatAnthropic
 from opentelemetry.trace import StatusCode
 
@@ -19,7 +18,7 @@ from llm import telemetry as t
 from llm.agents import make_chat_model
 from tokenledger.fakes import FakeUsage
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.agents")
 ANTHROPIC_USAGE = FakeUsage(input_tokens=8_000, output_tokens=600, cache_read_tokens=6_000, cache_creation_tokens=1_500)
 XAI_USAGE = FakeUsage(input_tokens=3_000, output_tokens=900, cache_read_tokens=1_000, reasoning_tokens=500)

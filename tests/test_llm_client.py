@@ -15,8 +15,7 @@ from types import SimpleNamespace
 import anthropic
 import httpx2
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, XAI_KEY, global_sdk_provider, llm_spans, only_llm_span, sdk_spans
+from helpers.llm import ANTHROPIC_KEY, XAI_KEY, global_sdk_provider, llm_spans, only_llm_span, sdk_spans
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode
@@ -30,7 +29,7 @@ from llm.agents import make_chat_model
 from llm.fastapi import status_for
 from tokenledger.fakes import FakeUsage
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.client")
 
 ANTHROPIC_USAGE = FakeUsage(input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_creation_tokens=500)

@@ -12,8 +12,8 @@ import textwrap
 from decimal import Decimal
 
 import httpx
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, XAI_KEY
+import pytest
+from helpers.llm import ANTHROPIC_KEY, XAI_KEY
 
 from tokenledger.fakes import FakeUsage
 
@@ -34,6 +34,8 @@ SERVICE = textwrap.dedent(
     provider.shutdown()  # flushes: when the process exits, the collector has committed every span
     """
 )
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("close_llm_clients")]
 
 
 def test_calls_made_through_llm_land_in_the_collector_priced(start_collector, tmp_path, fake_anthropic, fake_xai):

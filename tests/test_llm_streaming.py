@@ -7,8 +7,7 @@ import logging
 import threading
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, llm_spans, only_llm_span
+from helpers.llm import ANTHROPIC_KEY, llm_spans, only_llm_span
 from opentelemetry.trace import StatusCode
 
 from llm import LLMUnavailableError, LLMUpstreamError, stream_chat
@@ -16,7 +15,7 @@ from llm import telemetry as t
 from llm.fastapi import status_for
 from tokenledger.fakes import FakeUsage
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.streaming")
 USAGE = FakeUsage(input_tokens=5_000, output_tokens=400, cache_read_tokens=3_000, cache_creation_tokens=1_000)
 MESSAGES = [{"role": "user", "content": "hello"}]

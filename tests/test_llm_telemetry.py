@@ -10,8 +10,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import only_llm_span
+from helpers.llm import only_llm_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -21,6 +20,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 import rates
 from llm import CallRecord, configure_telemetry, record_call
 from llm import telemetry as t
+
+pytestmark = pytest.mark.usefixtures("close_llm_clients")
 
 PAST = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 BEFORE_ANY_CARD = datetime(2022, 6, 1, tzinfo=UTC)
