@@ -59,7 +59,7 @@ test: $(VENV)/.dev $(FOCUS_VENV)/.installed
 
 # Everything but the end-to-end tests (marker e2e: real processes, the demo, Chromium). The expression also names
 # the reliability suite's marker: a -m on the command line replaces the one in addopts.
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev $(FOCUS_VENV)/.installed
 	$(BIN)/python -m pytest -m "not e2e and not reliability"
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pyarrow.parquet as pq
 import pytest
-from conftest import launch_collector, otlp_json_request
+from helpers.collector import launch_collector
+from helpers.otlp import otlp_json_request
 from test_collector_api import HOUR, NOV1, NOV2, _call
 
 import rates

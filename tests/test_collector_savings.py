@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from conftest import launch_collector, otlp_json_request
+from helpers.collector import launch_collector
+from helpers.otlp import otlp_json_request
 from test_collector_api import HOUR, NOV1, _call
 
 import rates

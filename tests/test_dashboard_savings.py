@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
-from test_dashboard_app import HAIKU, IN_PERIOD, SEED, metric, open_app, seeded  # noqa: F401 (fixture)
+from test_dashboard_app import HAIKU, IN_PERIOD, SEED, metric, open_app, seeded, seeded_once  # noqa: F401 (fixtures)
 
 import rates
 from dashboard import savings
