@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from rates import DEFAULT_MODEL, FALLBACK_RATES, RateBook, Rates
+from rates.money import MONEY_PRECISION, MONEY_SCALE, money
 
 FOCUS_VERSION = "1.2"
 _PER_MTOK = Decimal(1_000_000)
-_CENT_PICO = Decimal("1e-12")  # the stored money scale, DECIMAL(38, 12)
-_MONEY = pa.decimal128(38, 12)
+_MONEY = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
 _QUANTITY = pa.decimal128(38, 6)
 
 COMPONENTS = (  # (component, token column, rate field, SkuMeter)
@@ -130,7 +130,7 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
                 continue
             rate: Decimal = getattr(rates, field)
             # Exact for rates of up to 6 decimals per million; a finer rate is rounded to the stored 12 decimals.
-            cost = (tokens * rate / _PER_MTOK).quantize(_CENT_PICO, rounding=ROUND_HALF_EVEN)
+            cost = money(tokens * rate / _PER_MTOK)
             billed = cost if known else Decimal(0)
             out.append(
                 {

@@ -9,6 +9,8 @@ import httpx
 import polars as pl
 import pyarrow as pa
 
+from tokenledger.settings import ADMIN_TOKEN_ENV, READ_TOKEN_ENV, read_token_of
+
 from .errors import CollectorUnavailable, DashboardError, NotACollector, NotAuthorized, RequestRejected
 from .money import as_money
 
@@ -36,7 +38,7 @@ class ReadClient:
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._read_token = read_token or admin_token
+        self._read_token = read_token_of(read_token, admin_token)
         self._admin_token = admin_token
         self._http = http_client or httpx.Client(timeout=timeout_s)
 
@@ -117,12 +119,14 @@ class ReadClient:
         return list(body.get("models", []))
 
     def rates(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/rates`: every stored card, all versions (rates as decimal strings)."""
         body = self._request("GET", "/api/v1/rates", token=self._read_token).json()
-        return list(body.get("cards", body.get("rows", [])) if isinstance(body, dict) else body)
+        return list(body.get("cards", []))
 
     def repricings(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/repricings`: the audit log of applied cards, newest first."""
         body = self._request("GET", "/api/v1/repricings", token=self._read_token).json()
-        return list(body.get("rows", body.get("repricings", [])) if isinstance(body, dict) else body)
+        return list(body.get("repricings", []))
 
     # -- admin ---------------------------------------------------------------------------------------------
 
@@ -181,7 +185,7 @@ def _groups(group_by: Sequence[str]) -> str:
 
 
 def _refusal(method: str, token: str | None, status: int, detail: str) -> str:
-    env = "TOKENLEDGER_ADMIN_TOKEN" if method == "POST" else "TOKENLEDGER_READ_TOKEN (or TOKENLEDGER_ADMIN_TOKEN)"
+    env = ADMIN_TOKEN_ENV if method == "POST" else f"{READ_TOKEN_ENV} (or {ADMIN_TOKEN_ENV})"
     what = "Changing rate cards needs the collector's admin token" if method == "POST" else "Reading needs a token"
     if token is None:
         return f"{what}: the collector answered {status} ({detail}). Set {env} for the dashboard."

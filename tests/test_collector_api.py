@@ -198,7 +198,7 @@ def test_review_queue(api):
         ("/api/v1/calls", {"limit": "-1"}, "limit must be >= 0"),
         ("/api/v1/calls", {"offset": "x"}, "offset must be an integer"),
         ("/api/v1/calls", {"limit": "100001"}, "at most"),
-        ("/api/v1/calls", {"pricing_unknown": "maybe"}, "pricing_unknown must be true or false"),
+        ("/api/v1/calls", {"pricing_unknown": "maybe"}, "pricing_unknown must be one of true/false/1/0/yes/no"),
     ],
 )
 def test_bad_parameters_are_400_with_a_message(api, path, params, message):

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,8 +82,8 @@ def test_rows_per_component_priced_by_rates(api):
     rows = _csv_rows(api)
     tier = [r for r in rows if r["SkuPriceId"].endswith("/long_context")]
     assert {r["x_ChargeComponent"] for r in tier} == {"input", "output"}
-    card = rates.default_book().find(SONNET, rates.default_book().cards[0].effective_from.replace(year=2025))
-    want = rates.price_call(rates.default_book(), SONNET, 250_000, 500, at=card.effective_from.replace(year=2025))
+    at = datetime.fromtimestamp((NOV1 + HOUR) / 1e9, UTC)
+    want = rates.price_call(rates.default_book(), SONNET, rates.Usage(250_000, 500), at=at)
     assert sum((Decimal(r["BilledCost"]) for r in tier), Decimal(0)) == want.cost_usd
     for r in rows:
         assert Decimal(r["PricingQuantity"]) * Decimal(r["ListUnitPrice"] or 0) == Decimal(r["ListCost"])

@@ -12,8 +12,8 @@ from helpers.otlp import otlp_json_request, otlp_json_span
 from collector.mapping import map_span
 from collector.otlp import decode
 from collector.pricing import price_row
-from collector.store import CallFilter, Store, money
-from rates import RateBook, card_from_mapping, price_call
+from collector.store import CallFilter, Store
+from rates import RateBook, Usage, card_from_mapping, money, price_call
 
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 DAY = 86_400_000_000_000
@@ -226,10 +226,12 @@ def test_sql_repricing_agrees_with_the_rates_engine_to_the_last_digit(collector)
         price = price_call(
             book,
             "tiered-model",
-            r["input_tokens"],
-            r["output_tokens"],
-            cache_read_tokens=r["cache_read_tokens"],
-            cache_write_tokens=r["cache_write_tokens"],
+            Usage(
+                r["input_tokens"],
+                r["output_tokens"],
+                cache_read_tokens=r["cache_read_tokens"],
+                cache_write_tokens=r["cache_write_tokens"],
+            ),
         )
         assert Decimal(r["cost_usd"]) == money(price.cost_usd), r
 
@@ -241,8 +243,8 @@ def test_rows_priced_before_a_card_arrived_are_priced_again_at_insert(tmp_path):
         span = decode(json.dumps(body).encode(), "application/json").resource_spans[0].scope_spans[0].spans[0]
         old_book = store.book
         row = price_row(old_book, map_span({}, "tests", "1", span))
-        row["ingested_at"] = row["start_time"]
-        assert row["pricing_unknown"] is True
+        row.ingested_at = row.start_time
+        assert row.pricing_unknown is True
         card = json.loads(json.dumps({**CARD, "source": "test"}), parse_float=Decimal)  # as the API reads it
         store.add_card(card_from_mapping(card), dry_run=False)  # lands between pricing and insert
         assert store.insert_calls([row], priced_with=old_book, reprice=price_row) == 1

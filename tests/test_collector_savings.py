@@ -43,7 +43,7 @@ def _book() -> rates.RateBook:
 
 def _price(model: str, call: tuple) -> rates.Price:
     _, _, _, _, i, o, cr, cw, hour = call
-    return rates.price_call(_book(), model, i, o, cache_read_tokens=cr, cache_write_tokens=cw, at=_at(hour))
+    return rates.price_call(_book(), model, rates.Usage(i, o, cr, cw), at=_at(hour))
 
 
 @pytest.fixture(scope="module")

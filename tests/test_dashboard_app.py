@@ -55,9 +55,7 @@ class SeedCall:
         return rates.price_call(
             rates.default_book(),
             self.model,
-            self.input_tokens,
-            self.output_tokens,
-            cache_read_tokens=self.cache_read_tokens,
+            rates.Usage(self.input_tokens, self.output_tokens, cache_read_tokens=self.cache_read_tokens),
             at=self.start,
         )
 
@@ -326,7 +324,7 @@ def test_policy_page_shows_the_substitution(seeded):
     paid = sub.price().cost_usd
     # the same tokens on the requested model's shipped card, at the call's time
     would = rates.price_call(
-        rates.default_book(), sub.requested_model, sub.input_tokens, sub.output_tokens, at=sub.start
+        rates.default_book(), sub.requested_model, rates.Usage(sub.input_tokens, sub.output_tokens), at=sub.start
     ).cost_usd
     assert would > paid
     assert (rows[0]["cost_usd"], rows[0]["requested_cost_usd"]) == (format_usd(paid), format_usd(would))
@@ -439,7 +437,10 @@ GEMINI = [  # genai-prices prices gemini-2.5-pro higher above 200k input tokens;
 def _priced_with(card: rates.RateCard, calls: list[SeedCall]) -> Decimal:
     book = rates.RateBook([card])
     return sum(
-        (rates.price_call(book, c.model, c.input_tokens, c.output_tokens, at=c.start).cost_usd for c in calls),
+        (
+            rates.price_call(book, c.model, rates.Usage(c.input_tokens, c.output_tokens), at=c.start).cost_usd
+            for c in calls
+        ),
         Decimal(0),
     )
 

@@ -207,7 +207,8 @@ def test_dashboard_in_chromium(dashboard):
             page.get_by_role("link", name="Overview").click()
             gpt = next(c for c in SEED if c.model == "gpt-4o-mini")
             book = rates.RateBook([rates.suggest_card("gpt-4o-mini")])
-            priced = rates.price_call(book, gpt.model, gpt.input_tokens, gpt.output_tokens, at=gpt.start).cost_usd
+            usage = rates.Usage(gpt.input_tokens, gpt.output_tokens)
+            priced = rates.price_call(book, gpt.model, usage, at=gpt.start).cost_usd
             row = page.get_by_test_id("stTable").first.locator("tbody tr", has_text="research-notebook")
             expect(row).to_contain_text(format_usd(priced))
             cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]

@@ -18,9 +18,8 @@ BOOK = rates.default_book()
 
 
 def _on(model: str, c) -> Decimal:
-    return rates.price_call(
-        BOOK, model, c.input_tokens, c.output_tokens, cache_read_tokens=c.cache_read_tokens, at=c.start
-    ).cost_usd
+    usage = rates.Usage(c.input_tokens, c.output_tokens, c.cache_read_tokens)
+    return rates.price_call(BOOK, model, usage, at=c.start).cost_usd
 
 
 def test_savings_page_prices_the_period_on_each_candidate(seeded):  # noqa: F811

@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("close_llm_clients")]
 
 def test_calls_made_through_llm_land_in_the_collector_priced(start_collector, tmp_path, fake_anthropic, fake_xai):
     fake_anthropic.usage = lambda body: FakeUsage(
-        input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_creation_tokens=500
+        input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_write_tokens=500
     )
     fake_xai.usage = lambda body: FakeUsage(
         input_tokens=9_000, output_tokens=700, cache_read_tokens=4_000, reasoning_tokens=300

@@ -25,8 +25,8 @@ from llm import (
     sse_frames,
     stream_chat,
 )
-from llm import telemetry as t
 from llm.fastapi import install_error_handlers, status_for
+from tokenledger import contract as t
 
 pytestmark = pytest.mark.usefixtures("close_llm_clients")
 

@@ -15,10 +15,10 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import llm
 from llm import Adapter, LLMUnavailableError, LLMUpstreamError, register_provider, simple_complete, stream_chat
-from llm import telemetry as t
 from llm.agents import make_chat_model
 from llm.fastapi import status_for
 from llm.providers import PROVIDERS, adapter_for, provider_for
+from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage, FakeXAI
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]

@@ -10,7 +10,7 @@ import pytest
 from helpers.llm import llm_spans, only_llm_span
 
 from llm import sse_frames, stream_chat
-from llm import telemetry as t
+from tokenledger import contract as t
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.sse")

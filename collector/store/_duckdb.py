@@ -121,9 +121,6 @@ class Store:
         finally:
             cur.close()
 
-    def cards(self) -> list[RateCard]:
-        return self._book.cards
-
     def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
         """Calls, tokens and cost (priced and estimated apart) per group."""
         return self.query(*_reads.spend_sql(group_by, where))

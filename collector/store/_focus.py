@@ -8,8 +8,8 @@ from datetime import datetime
 import pyarrow as pa
 
 from rates import RateBook
+from rates.money import MONEY_SQL as MONEY
 
-from ._migrations import MONEY
 from ._whatif import Query, _tiered
 
 

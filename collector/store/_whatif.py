@@ -20,9 +20,9 @@ from typing import Any
 import pyarrow as pa
 
 from rates import RateBook, RateCard, Rates
+from rates.money import MONEY_SQL as MONEY
 
 from ._calls import MONEY_TYPE
-from ._migrations import MONEY
 from ._reads import GROUP_KEYS, CallFilter
 from ._repricing import cost_sql
 

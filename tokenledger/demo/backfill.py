@@ -17,6 +17,8 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from tqdm import tqdm
 
 from llm import CallRecord, record_call
+from tokenledger import contract
+from tokenledger.settings import ADMIN_TOKEN_ENV, READ_TOKEN_ENV
 
 from .processes import DemoError
 from .traffic import SimulatedCall, history
@@ -42,7 +44,7 @@ def calls_per_day(collector_url: str, headers: dict[str, str]) -> dict[date, int
         response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
         response.raise_for_status()
     except httpx.HTTPStatusError as exc:
-        hint = " (set TOKENLEDGER_READ_TOKEN or TOKENLEDGER_ADMIN_TOKEN)" if exc.response.status_code == 401 else ""
+        hint = f" (set {READ_TOKEN_ENV} or {ADMIN_TOKEN_ENV})" if exc.response.status_code == 401 else ""
         raise DemoError(f"the collector refused to say what it holds: HTTP {exc.response.status_code}{hint}") from None
     except httpx.HTTPError as exc:
         raise DemoError(f"cannot ask the collector what it holds: {exc}") from None
@@ -62,7 +64,7 @@ def to_record(call: SimulatedCall) -> CallRecord:
         input_tokens=None if failed else call.input_tokens,
         output_tokens=None if failed else call.output_tokens,
         cache_read_tokens=None if failed else call.cache_read_tokens,
-        cache_creation_tokens=None if failed else call.cache_write_tokens,
+        cache_write_tokens=None if failed else call.cache_write_tokens,
         reasoning_tokens=None if failed else call.reasoning_tokens or None,
         layer=site.layer,
         streaming=site.path == "stream",
@@ -96,7 +98,7 @@ def backfill(
     def tracer_for(call: SimulatedCall):
         key = (call.site.service, call.site.environment)
         if key not in providers:
-            resource = Resource.create({"service.name": key[0], "deployment.environment.name": key[1]})
+            resource = Resource.create({contract.SERVICE: key[0], contract.ENVIRONMENT: key[1]})
             provider = TracerProvider(resource=resource, id_generator=ids)
             exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=ingest_headers)
             provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=16_384, max_export_batch_size=512))
