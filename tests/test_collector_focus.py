@@ -213,3 +213,20 @@ def test_a_rate_finer_than_the_money_scale_still_exports(tmp_path):
 
 def response_csv(collector) -> httpx.Response:
     return httpx.get(collector.url + "/api/v1/export/focus", params={**RANGE, "format": "csv"}, timeout=30)
+
+
+def test_finance_routes_need_the_read_token(tmp_path):
+    collector = launch_collector(tmp_path, mode="thread", TOKENLEDGER_READ_TOKEN="sk-test-read")
+    try:
+        routes = [
+            ("/api/v1/export/focus", RANGE),
+            ("/api/v1/whatif", {"alternative": HAIKU}),
+            ("/api/v1/savings/policy", {}),
+            ("/api/v1/cache", {}),
+        ]
+        for path, params in routes:
+            assert httpx.get(collector.url + path, params=params, timeout=10).status_code == 401, path
+            ok = httpx.get(collector.url + path, params=params, headers={"Authorization": "Bearer sk-test-read"})
+            assert ok.status_code == 200, (path, ok.text)
+    finally:
+        collector.stop()
