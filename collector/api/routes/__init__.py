@@ -1,6 +1,6 @@
 """One router per file."""
 
-from . import calls, export, health, latency, policy, rates, review, savings, spend, traces
+from . import calls, docs, export, health, latency, policy, rates, review, savings, spend, traces
 
 ROUTERS = [
     health.router,
@@ -13,4 +13,5 @@ ROUTERS = [
     calls.router,
     review.router,
     rates.router,
+    docs.router,
 ]
