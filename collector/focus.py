@@ -182,3 +182,12 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
                 }
             )
     return pa.Table.from_pylist(out, schema=SCHEMA)
+
+
+def for_csv(table: pa.Table) -> pa.Table:
+    """Date-times as FOCUS writes them, `2025-11-01T00:00:00Z` (a CSV writer would put a space for the `T`)."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            texts = [None if v is None else f"{v:%Y-%m-%dT%H:%M:%SZ}" for v in table.column(index).to_pylist()]
+            table = table.set_column(index, field.name, pa.array(texts, pa.string()))
+    return table

@@ -88,6 +88,7 @@ def test_rows_per_component_priced_by_rates(api):
     for r in rows:
         assert Decimal(r["PricingQuantity"]) * Decimal(r["ListUnitPrice"] or 0) == Decimal(r["ListCost"])
         assert r["ChargeCategory"] == "Usage" and r["BillingCurrency"] == "USD"
+        assert r["ChargePeriodStart"].endswith("T00:00:00Z") and r["BillingPeriodStart"].startswith("2025-11-01T")
     unpriced = [r for r in rows if r["x_PricingUnknown"] == "true"]
     assert unpriced and all(Decimal(r["BilledCost"]) == 0 and Decimal(r["x_EstimatedCost"]) > 0 for r in unpriced)
     tags = json.loads(unpriced[0]["Tags"])

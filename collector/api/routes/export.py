@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from ...deps import ReadAuth, StoreDep
-from ...focus import FOCUS_VERSION, focus_rows
+from ...focus import FOCUS_VERSION, focus_rows, for_csv
 from ..formats import csv_bytes
 from ..params import StrictQuery, bad, instant
 
@@ -39,6 +39,6 @@ def focus(
         pq.write_table(table, sink)
         body = sink.getvalue()
     else:
-        body = csv_bytes(table)
+        body = csv_bytes(for_csv(table))
     name = f"focus-{FOCUS_VERSION}-{begin.date().isoformat()}-{finish.date().isoformat()}.{format}"
     return Response(body, media_type=_MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})
