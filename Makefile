@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 # --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install install-dev demo test test-fast test-reliability bench lint lock clean
+.PHONY: install install-dev focus-validator demo test test-fast test-reliability bench lint lock clean
 
 $(UV):
 	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
@@ -30,19 +30,36 @@ $(VENV)/.dev: $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# The FinOps Foundation's focus-validator checks the FOCUS export in tests/test_collector_focus.py. Version 2.x needs
+# Python 3.12+ (the project runs on 3.11), so it gets its own venv, pinned by tests/focus/requirements.txt.
+# FOCUS_PYTHON: a python3.12 on PATH that runs, else pyenv's 3.12; set it to use another.
+FOCUS_VENV := .venv-focus
+FOCUS_PYTHON ?= $(firstword $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null) \
+	$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+
+$(FOCUS_VENV)/.installed: tests/focus/requirements.txt
+	@test -n "$(FOCUS_PYTHON)" || { echo "focus-validator needs Python 3.12: set FOCUS_PYTHON=/path/to/python3.12"; exit 1; }
+	@echo "Installing focus-validator into $(FOCUS_VENV) with $(FOCUS_PYTHON)..."
+	rm -rf $(FOCUS_VENV)
+	$(FOCUS_PYTHON) -m venv $(FOCUS_VENV)
+	$(FOCUS_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/focus/requirements.txt
+	touch $@
+
+focus-validator: $(FOCUS_VENV)/.installed
+
 # Extra flags for the demo, e.g. `make demo DEMO_ARGS="--days 7 --rate 2"`.
 DEMO_ARGS ?=
 
 demo: $(VENV)/.runtime
 	$(BIN)/tokenledger demo $(DEMO_ARGS)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(FOCUS_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # Everything but the end-to-end tests (marker e2e: real processes, the demo, Chromium). The expression also names
 # the reliability suite's marker: a -m on the command line replaces the one in addopts.
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev $(FOCUS_VENV)/.installed
 	$(BIN)/python -m pytest -m "not e2e and not reliability"
 
 # The whole reliability suite (tests/reliability: kill -9 rounds, overload and memory, fuzzing, auth, soak); see
@@ -63,4 +80,4 @@ lock: $(UV)
 	$(UV) lock --python $(PYTHON)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(FOCUS_VENV) .pytest_cache

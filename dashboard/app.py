@@ -21,6 +21,7 @@ PAGES = [
     st.Page(HERE / "views" / "latency.py", title="Latency", icon=":material/timer:"),
     REVIEW := st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
     st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
+    st.Page(HERE / "views" / "savings.py", title="Savings", icon=":material/savings:"),
 ]
 page = st.navigation(PAGES)
 

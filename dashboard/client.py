@@ -19,6 +19,7 @@ Params = Mapping[str, str | Sequence[str]]
 SPEND_MONEY = ("cost_usd", "priced_cost_usd", "unpriced_cost_usd")
 CALLS_MONEY = ("cost_usd", "reported_cost_usd")
 REVIEW_MONEY = ("estimated_cost_usd",)
+WHATIF_MONEY = ("actual_cost_usd", "compared_actual_usd", "whatif_cost_usd", "delta_usd")
 DEFAULT_TIMEOUT_S = 15.0
 SERVICE = "tokenledger-collector"
 """What a tokenledger collector's `/healthz` names itself (collector/api/routes/health.py)."""
@@ -87,6 +88,26 @@ class ReadClient:
         frame = self._arrow("/api/v1/substitutions", dict(params))
         return as_money(frame, ("cost_usd", "requested_cost_usd"))
 
+    def whatif(self, alternatives: Sequence[str], group_by: Sequence[str], params: Params) -> pl.DataFrame:
+        """`GET /api/v1/whatif`: per group and alternative, the actual cost and the same tokens on its cards."""
+        query = {**params, "alternative": list(alternatives), "group_by": _groups(group_by)}
+        return as_money(self._arrow("/api/v1/whatif", query), WHATIF_MONEY)
+
+    def cache(self, group_by: Sequence[str], params: Params) -> pl.DataFrame:
+        """`GET /api/v1/cache`: cache tokens, hit rate and what caching saved per group."""
+        frame = self._arrow("/api/v1/cache", {**params, "group_by": _groups(group_by)})
+        return as_money(frame, ("saved_usd", "write_premium_usd", "net_saved_usd"))
+
+    def policy_savings(self, group_by: Sequence[str], params: Params) -> pl.DataFrame:
+        """`GET /api/v1/savings/policy`: what substituted calls paid, would have cost, and saved."""
+        frame = self._arrow("/api/v1/savings/policy", {**params, "group_by": _groups(group_by)})
+        return as_money(frame, ("paid_usd", "requested_cost_usd", "saved_usd"))
+
+    def focus_export(self, start: str, end: str, fmt: str = "csv") -> bytes:
+        """`GET /api/v1/export/focus`: the FOCUS 1.2 file for [start, end] (dates included whole)."""
+        params = {"start": start, "end": end, "format": fmt}
+        return self._request("GET", "/api/v1/export/focus", token=self._read_token, params=params).content
+
     def calls(self, params: Params, *, limit: int = 1000, offset: int = 0) -> pl.DataFrame:
         """`GET /api/v1/calls`: raw rows, newest first."""
         frame = self._arrow("/api/v1/calls", {**params, "limit": str(limit), "offset": str(offset)})
@@ -96,6 +117,11 @@ class ReadClient:
         """`GET /api/v1/review`: the unpriced-model queue as JSON (each entry may carry a nested `suggested` card)."""
         body = self._request("GET", "/api/v1/review", token=self._read_token).json()
         return list(body.get("models", []))
+
+    def rates(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/rates`: every stored card, all versions (rates as decimal strings)."""
+        body = self._request("GET", "/api/v1/rates", token=self._read_token).json()
+        return list(body.get("cards", []))
 
     def repricings(self) -> list[dict[str, Any]]:
         """`GET /api/v1/repricings`: the audit log of applied cards, newest first."""

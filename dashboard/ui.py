@@ -56,6 +56,16 @@ def _fetch(
             data = client.substitutions(p)
         elif kind == "calls":
             data = client.calls(p, limit=args[0])
+        elif kind == "whatif":
+            data = client.whatif(args[0], args[1], p)
+        elif kind == "cache":
+            data = client.cache(list(args), p)
+        elif kind == "policy_savings":
+            data = client.policy_savings(list(args), p)
+        elif kind == "rates":
+            data = client.rates()
+        elif kind == "focus":
+            data = client.focus_export(p["start"], p["end"], args[0])
         elif kind == "review":
             data = client.review()
         elif kind == "repricings":
@@ -93,6 +103,27 @@ def fetch_latency(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
 
 def fetch_substitutions(f: flt.Filters) -> pl.DataFrame:
     return _get("substitutions", (), f.params())
+
+
+def fetch_whatif(alternatives: list[str], group_by: list[str], f: flt.Filters) -> pl.DataFrame:
+    return _get("whatif", (tuple(alternatives), tuple(group_by)), f.params())
+
+
+def fetch_cache(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
+    return _get("cache", tuple(group_by), f.params())
+
+
+def fetch_policy_savings(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
+    return _get("policy_savings", tuple(group_by), f.params())
+
+
+def fetch_rate_cards() -> list[dict[str, Any]]:
+    return _get("rates")
+
+
+def fetch_focus(f: flt.Filters, fmt: str = "csv") -> bytes:
+    """The FOCUS export of the filters' date range (the dimension filters do not apply: it is the whole bill)."""
+    return _get("focus", (fmt,), {"start": f.start.isoformat(), "end": f.end.isoformat()})
 
 
 def fetch_calls(f: flt.Filters, limit: int) -> pl.DataFrame:

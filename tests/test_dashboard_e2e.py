@@ -82,7 +82,7 @@ def dashboard(start_collector, send_spans, tmp_path):
             process.wait(timeout=15)
 
 
-PAGES = ("overview", "spend", "latency", "review", "policy")
+PAGES = ("overview", "spend", "latency", "review", "policy", "savings")
 
 
 def record_requests(page) -> list[str]:

@@ -99,6 +99,19 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
         # Live calls went through the real client: streamed chat has a time to first token.
         assert any(r["streaming"] and r["ttft_ms"] is not None for r in live if r["layer"] == "chat")
 
+        # The finance panels have something to show: what the guardrail saved (staging's substitutions), what
+        # caching saved (cached chat prompts), and a what-if that differs from what was paid.
+        def read(path: str, **params) -> list[dict]:
+            response = httpx.get(f"{collector_url}{path}", params=params, headers=READ, timeout=30)
+            assert response.status_code == 200, response.text
+            return response.json()["rows"]
+
+        saved = read("/api/v1/savings/policy", group_by="none")
+        assert saved and all(Decimal(r["saved_usd"]) > 0 for r in saved)
+        cache = {r["layer"]: r for r in read("/api/v1/cache", group_by="layer")}
+        assert Decimal(cache["chat"]["net_saved_usd"]) > 0 and cache["chat"]["hit_rate"] > 0.1
+        (whatif,) = read("/api/v1/whatif", alternative="claude-haiku-4-5", layer="chat", group_by="none")
+        assert Decimal(whatif["delta_usd"]) < 0  # chat runs Sonnet in production: Haiku would cost less
         assert httpx.get(f"{dashboard_url}/_stcore/health", timeout=10).status_code == 200
         assert httpx.get(dashboard_url, timeout=10).status_code == 200
     finally:

@@ -65,7 +65,7 @@ async def strict_query(request: Request) -> None:
             raise bad(f"{name} is given more than once: it takes one value")
 
 
-def _instant(name: str, text: str | None, *, end: bool) -> datetime | None:
+def instant(name: str, text: str | None, *, end: bool) -> datetime | None:
     """ISO date or datetime; a date means 00:00 UTC, and as `end` the whole day is included."""
     if text is None:
         return None
@@ -102,7 +102,7 @@ def call_filter(
     environment: Values = None,
     requested_model: Values = None,
 ) -> CallFilter:
-    begin, finish = _instant("start", start, end=False), _instant("end", end, end=True)
+    begin, finish = instant("start", start, end=False), instant("end", end, end=True)
     if begin is not None and finish is not None and finish < begin:
         raise bad("end is before start")
     return CallFilter(

@@ -4,6 +4,7 @@ from ._calls import CALL_SCHEMA, MONEY_TYPE
 from ._duckdb import Store, StoreError
 from ._reads import GROUP_KEYS, CallFilter
 from ._repricing import Repricing
+from ._whatif import CAVEATS as WHATIF_CAVEATS
 
 __all__ = [
     "CALL_SCHEMA",
@@ -13,4 +14,5 @@ __all__ = [
     "Repricing",
     "Store",
     "StoreError",
+    "WHATIF_CAVEATS",
 ]

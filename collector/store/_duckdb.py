@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from rates import RateBook, RateCard
 
-from . import _cards, _policy, _reads, _repricing
+from . import _cards, _focus, _policy, _reads, _repricing, _whatif
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
 
@@ -140,6 +140,22 @@ class Store:
     def substitutions(self, where: _reads.CallFilter) -> pa.Table:
         """Policy-substituted calls per requested/used model, layer, service, environment: cost and requested cost."""
         return _policy.substitutions(self.query, self._book, where)
+
+    def policy_savings(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
+        """What the guardrail saved: substituted calls' cost beside the requested model's cost, per group."""
+        return _policy.saved(self.query, self._book, where, list(group_by))
+
+    def whatif(self, where: _reads.CallFilter, group_by: Sequence[str], alternatives: Sequence[str]) -> pa.Table:
+        """The same calls priced on each alternative model's cards (raises `LookupError` for a model with none)."""
+        return _whatif.whatif(self.query, self._book, where, group_by, alternatives)
+
+    def cache(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
+        """Cache tokens, hit rate and what caching saved, per group."""
+        return _whatif.cache(self.query, self._book, where, group_by)
+
+    def focus_usage(self, start, end) -> pa.Table:
+        """Token sums per day, service, layer, environment, model, card and tier, for the FOCUS export."""
+        return _focus.usage(self.query, self._book, start, end)
 
     def review(self, where: _reads.CallFilter) -> pa.Table:
         """The unpriced models, most expensive first."""

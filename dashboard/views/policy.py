@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, money, policy, ui
+from dashboard import charts, money, policy, savings, ui
 from dashboard.filters import describe_period
 
 f = ui.current_filters()
@@ -56,5 +56,25 @@ else:
             "cost_usd": st.column_config.TextColumn("Paid"),
             "requested_cost_usd": st.column_config.TextColumn("Requested model would cost"),
             "difference_usd": st.column_config.TextColumn("Difference"),
+        },
+    )
+
+st.subheader("Saved by layer")
+with ui.guard():
+    saved = savings.policy_saved_table(ui.fetch_policy_savings(["layer"], f))
+if not saved.is_empty():
+    st.dataframe(
+        money.for_table(saved, unknown=["requested_cost_usd", "saved_usd"]),
+        hide_index=True,
+        placeholder="—",
+        column_config={
+            "requested_model": "Requested",
+            "model": "Used",
+            "layer": "Layer",
+            "calls": "Calls",
+            "unpriced_calls": "Unpriced calls",
+            "paid_usd": st.column_config.TextColumn("Paid"),
+            "requested_cost_usd": st.column_config.TextColumn("Requested model would cost"),
+            "saved_usd": st.column_config.TextColumn("Saved"),
         },
     )

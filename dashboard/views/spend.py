@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import charts, money, spend, ui
+from dashboard import charts, money, savings, spend, ui
 from dashboard.filters import describe_period
 
 TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
@@ -70,6 +70,39 @@ for tab, (label, key) in zip(st.tabs(list(BREAKDOWNS)), BREAKDOWNS.items(), stri
             },
         )
 
+st.subheader("Prompt caching")
+st.caption(
+    "Saved: cache reads at the input rate minus what they cost. Write premium: cache writes minus their cost at the "
+    "input rate. Calls with no rate card count in the tokens, not in the money."
+)
+with ui.guard():
+    cache = savings.cache_table(ui.fetch_cache(["model", "layer"], f), ["model", "layer"])
+    cache_daily = ui.fetch_cache(["day", "model"], f)
+c1, c2, c3 = st.columns(3)
+c1.metric("Saved by caching", money.format_usd(money.total(cache, "saved_usd")))
+c2.metric("Cache write premium", money.format_usd(money.total(cache, "write_premium_usd")))
+c3.metric("Net saved", money.format_usd(money.total(cache, "net_saved_usd")))
+if not cache_daily.is_empty():
+    st.altair_chart(savings.hit_rate_chart(cache_daily, "model"), width="stretch")
+st.dataframe(
+    money.for_table(cache, unknown=savings.CACHE_MONEY),
+    hide_index=True,
+    placeholder="—",
+    column_config={
+        "model": "Model",
+        "layer": "Layer",
+        "calls": "Calls",
+        "input_tokens": "Input tokens",
+        "cache_read_tokens": "Cache reads",
+        "cache_write_tokens": "Cache writes",
+        "hit_rate": st.column_config.NumberColumn("Hit rate", format="percent"),
+        "unpriced_calls": "Unpriced calls",
+        "saved_usd": st.column_config.TextColumn("Saved"),
+        "write_premium_usd": st.column_config.TextColumn("Write premium"),
+        "net_saved_usd": st.column_config.TextColumn("Net saved"),
+    },
+)
+
 st.subheader("Table")
 report = spend.report_table(table, TABLE_KEYS)
 st.dataframe(
@@ -85,3 +118,18 @@ st.dataframe(
 )
 name = f"tokenledger-spend-{f.start}-{f.end}{'-priced' if priced else ''}.csv"
 st.download_button("Download CSV", spend.to_csv(report), file_name=name, mime="text/csv", icon=":material/download:")
+
+st.subheader("FOCUS export")
+st.caption(
+    "The period's spend as a FOCUS 1.2 cost-and-usage file for FinOps tools (all calls of the range: the sidebar's "
+    "other filters do not apply). BilledCost is priced cost only; estimates are in x_EstimatedCost."
+)
+with ui.guard():
+    focus_csv = ui.fetch_focus(f)
+st.download_button(
+    "Download FOCUS CSV",
+    focus_csv,
+    file_name=f"tokenledger-focus-{f.start}-{f.end}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)

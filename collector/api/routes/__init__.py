@@ -1,6 +1,6 @@
 """One router per file."""
 
-from . import calls, docs, health, latency, policy, rates, review, spend, traces
+from . import calls, docs, export, health, latency, policy, rates, review, savings, spend, traces
 
 ROUTERS = [
     health.router,
@@ -8,6 +8,8 @@ ROUTERS = [
     spend.router,
     latency.router,
     policy.router,
+    savings.router,
+    export.router,
     calls.router,
     review.router,
     rates.router,

@@ -1,0 +1,193 @@
+"""The spend as a FOCUS 1.2 cost-and-usage dataset (https://focus.finops.org), for FinOps tools.
+
+One row per day, service, layer, environment, model, rate card, tier and charge component (uncached input, cache
+read, cache write, output). Token counts are the consumed quantity; the pricing unit is `1000000 Tokens` (FOCUS unit
+format), so `ListUnitPrice` is the card's USD-per-million rate and `ListCost = PricingQuantity * ListUnitPrice`.
+
+Estimates are never billed: a row of calls with no card for their model (`x_PricingUnknown = true`) has
+`BilledCost`, `EffectiveCost`, `ListCost` and `ContractedCost` 0 and carries the estimate in `x_EstimatedCost`
+(at the default model's rates, as the spend API's `unpriced_cost_usd`). So the `BilledCost` total equals the spend
+API's `priced_cost_usd` for the same range; `BilledCost + x_EstimatedCost` equals its `cost_usd`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+from rates import DEFAULT_MODEL, FALLBACK_RATES, RateBook, Rates
+from rates.money import MONEY_PRECISION, MONEY_SCALE, money
+
+FOCUS_VERSION = "1.2"
+_PER_MTOK = Decimal(1_000_000)
+_MONEY = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+_QUANTITY = pa.decimal128(38, 6)
+
+COMPONENTS = (  # (component, token column, rate field, SkuMeter)
+    ("input", "input_tokens", "input_usd_per_mtok", "Input Tokens"),
+    ("cache_read", "cache_read_tokens", "cache_read_usd_per_mtok", "Cache Read Tokens"),
+    ("cache_write", "cache_write_tokens", "cache_write_usd_per_mtok", "Cache Write Tokens"),
+    ("output", "output_tokens", "output_usd_per_mtok", "Output Tokens"),
+)
+_PROVIDERS = {"anthropic": "Anthropic", "x_ai": "xAI", "xai": "xAI", "openai": "OpenAI"}
+
+_STRING = pa.string()
+_TIME = pa.timestamp("s", tz="UTC")
+SCHEMA = pa.schema(
+    [
+        ("BilledCost", _MONEY),
+        ("BillingAccountId", _STRING),
+        ("BillingAccountName", _STRING),
+        ("BillingCurrency", _STRING),
+        ("BillingPeriodStart", _TIME),
+        ("BillingPeriodEnd", _TIME),
+        ("ChargeCategory", _STRING),
+        ("ChargeClass", _STRING),
+        ("ChargeDescription", _STRING),
+        ("ChargeFrequency", _STRING),
+        ("ChargePeriodStart", _TIME),
+        ("ChargePeriodEnd", _TIME),
+        ("ConsumedQuantity", _QUANTITY),
+        ("ConsumedUnit", _STRING),
+        ("ContractedCost", _MONEY),
+        ("ContractedUnitPrice", _MONEY),
+        ("EffectiveCost", _MONEY),
+        ("InvoiceId", _STRING),
+        ("InvoiceIssuerName", _STRING),
+        ("ListCost", _MONEY),
+        ("ListUnitPrice", _MONEY),
+        ("PricingCategory", _STRING),
+        ("PricingCurrency", _STRING),
+        ("PricingQuantity", _QUANTITY),
+        ("PricingUnit", _STRING),
+        ("ProviderName", _STRING),
+        ("PublisherName", _STRING),
+        ("ServiceCategory", _STRING),
+        ("ServiceName", _STRING),
+        ("ServiceSubcategory", _STRING),
+        ("SkuId", _STRING),
+        ("SkuMeter", _STRING),
+        ("SkuPriceId", _STRING),
+        ("SubAccountId", _STRING),
+        ("SubAccountName", _STRING),
+        ("Tags", _STRING),
+        ("x_PricingUnknown", pa.bool_()),
+        ("x_EstimatedCost", _MONEY),
+        ("x_Model", _STRING),
+        ("x_RateCardId", _STRING),
+        ("x_ChargeComponent", _STRING),
+        ("x_Calls", pa.int64()),
+        ("x_Tokens", pa.int64()),
+    ]
+)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _month(day: date) -> tuple[datetime, datetime]:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return _midnight(first), _midnight(following)
+
+
+def _estimate_rates(book: RateBook, at: datetime, long_context: bool) -> Rates:
+    card = book.find(DEFAULT_MODEL, at)
+    if card is None:
+        return FALLBACK_RATES
+    return card.long_context.rates if long_context and card.long_context is not None else card.rates
+
+
+def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
+    """FOCUS rows from the store's usage sums (`collector.store._focus.usage`)."""
+    by_id = {c.card_id: c for c in book.cards}
+    out: list[dict[str, Any]] = []
+    for row in usage.to_pylist():
+        day: date = row["day"]
+        start = _midnight(day)
+        period_start, period_end = _month(day)
+        card = by_id.get(row["card_id"]) if not row["pricing_unknown"] else None
+        known = card is not None
+        if known:
+            rates = card.long_context.rates if row["long_context"] and card.long_context else card.rates
+        else:
+            rates = _estimate_rates(book, start, row["long_context"])
+        provider_key = (row["provider"] or "").lower()
+        provider = _PROVIDERS.get(provider_key, row["provider"] or "Unknown")
+        sku = card.model if known else (row["model"] or "unknown")
+        tier = "/long_context" if row["long_context"] else ""
+        tags = {k: row[k] for k in ("layer", "service", "environment") if row[k] is not None} | {
+            "model": row["model"] or "unknown"
+        }
+        for component, column, field, meter in COMPONENTS:
+            tokens = row[column]
+            if not tokens:
+                continue
+            rate: Decimal = getattr(rates, field)
+            # Exact for rates of up to 6 decimals per million; a finer rate is rounded to the stored 12 decimals.
+            cost = money(tokens * rate / _PER_MTOK)
+            billed = cost if known else Decimal(0)
+            out.append(
+                {
+                    "BilledCost": billed,
+                    "BillingAccountId": "tokenledger",
+                    "BillingAccountName": "tokenledger",
+                    "BillingCurrency": "USD",
+                    "BillingPeriodStart": period_start,
+                    "BillingPeriodEnd": period_end,
+                    "ChargeCategory": "Usage",
+                    "ChargeClass": None,
+                    "ChargeDescription": f"{meter} of {row['model'] or 'an unknown model'}"
+                    + ("" if known else " (no rate card: estimated, not billed)"),
+                    "ChargeFrequency": "Usage-Based",
+                    "ChargePeriodStart": start,
+                    "ChargePeriodEnd": start + timedelta(days=1),
+                    "ConsumedQuantity": Decimal(tokens),
+                    "ConsumedUnit": "Tokens",
+                    "ContractedCost": billed,
+                    "ContractedUnitPrice": rate if known else None,
+                    "EffectiveCost": billed,
+                    # The provider's invoice number is not known to the ledger: issuer and billing month stand in.
+                    "InvoiceId": f"{provider}-{period_start:%Y-%m}",
+                    "InvoiceIssuerName": provider,
+                    "ListCost": billed,
+                    "ListUnitPrice": rate if known else None,
+                    "PricingCategory": "Standard" if known else None,
+                    "PricingCurrency": "USD",
+                    "PricingQuantity": Decimal(tokens) / _PER_MTOK,
+                    "PricingUnit": "1000000 Tokens",
+                    "ProviderName": provider,
+                    "PublisherName": provider,
+                    "ServiceCategory": "AI and Machine Learning",
+                    "ServiceName": f"{provider} API",
+                    "ServiceSubcategory": "Generative AI",
+                    "SkuId": f"{sku}/{component}",
+                    "SkuMeter": meter,
+                    "SkuPriceId": f"{card.card_id}/{component}{tier}" if known else None,
+                    "SubAccountId": row["service"],
+                    "SubAccountName": row["service"],
+                    "Tags": json.dumps(tags, sort_keys=True),
+                    "x_PricingUnknown": not known,
+                    "x_EstimatedCost": None if known else cost,
+                    "x_Model": row["model"],
+                    "x_RateCardId": row["card_id"],
+                    "x_ChargeComponent": component,
+                    "x_Calls": row["calls"],
+                    "x_Tokens": tokens,
+                }
+            )
+    return pa.Table.from_pylist(out, schema=SCHEMA)
+
+
+def for_csv(table: pa.Table) -> pa.Table:
+    """Date-times as FOCUS writes them, `2025-11-01T00:00:00Z` (a CSV writer would put a space for the `T`)."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            texts = [None if v is None else f"{v:%Y-%m-%dT%H:%M:%SZ}" for v in table.column(index).to_pylist()]
+            table = table.set_column(index, field.name, pa.array(texts, pa.string()))
+    return table
