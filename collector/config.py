@@ -6,11 +6,17 @@ Precedence: command-line flag > environment variable > default. Bad values fail 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MIB = 1024 * 1024
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SettingsError(ValueError):
@@ -41,6 +47,15 @@ class Settings:
     """TOKENLEDGER_RETRY_AFTER_S: the Retry-After sent with 429 and 503."""
     log_level: str = "info"
     """TOKENLEDGER_LOG_LEVEL."""
+    alert_webhook_url: str | None = field(default=None, repr=False)
+    """TOKENLEDGER_ALERT_WEBHOOK_URL: budget alerts are POSTed here as JSON with a `text` field (Slack, Teams).
+    Kept out of logs and repr: such URLs carry a secret; only the host is ever logged."""
+    alert_interval_s: int = 60
+    """TOKENLEDGER_ALERT_INTERVAL_S: budgets are evaluated at least this often (and soon after each ingest)."""
+    alert_retry_base_s: float = 1.0
+    """Not an env var: the first delay between webhook attempts (doubled each time); tests shorten it."""
+    clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
+    """Not an env var: "now" for budget periods and forecasts; tests fix it."""
 
     @property
     def open_access(self) -> bool:
@@ -61,6 +76,7 @@ class Settings:
             ("TOKENLEDGER_MAX_BODY_BYTES", "max_body_bytes", 1),
             ("TOKENLEDGER_MAX_PENDING_WRITES", "max_pending_writes", 1),
             ("TOKENLEDGER_RETRY_AFTER_S", "retry_after_s", 0),
+            ("TOKENLEDGER_ALERT_INTERVAL_S", "alert_interval_s", 1),
         ):
             if name in env:
                 values[attr] = _integer(env, name, low)
@@ -76,6 +92,13 @@ class Settings:
             if level not in {"debug", "info", "warning", "error"}:
                 raise SettingsError(f"TOKENLEDGER_LOG_LEVEL must be debug, info, warning or error, got {level!r}")
             values["log_level"] = level
+        if env.get("TOKENLEDGER_ALERT_WEBHOOK_URL", "").strip():
+            url = env["TOKENLEDGER_ALERT_WEBHOOK_URL"].strip()
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # never echo the URL: it holds the webhook's secret
+                raise SettingsError("TOKENLEDGER_ALERT_WEBHOOK_URL must be an http:// or https:// URL with a host")
+            values["alert_webhook_url"] = url
         settings = cls(**values)  # type: ignore[arg-type]
         chosen = {k: (Path(v) if k == "db_path" else v) for k, v in overrides.items() if v is not None}
         if "port" in chosen and not 0 <= int(chosen["port"]) <= 65535:  # type: ignore[call-overload]

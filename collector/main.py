@@ -11,6 +11,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from .alerts import Evaluator
 from .api.routes import ROUTERS
 from .api.routes.traces import WriteGate, error_for
 from .config import Settings
@@ -54,10 +55,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = Store.open(settings.db_path) if store is None else store
         _announce(settings)
+        app.state.evaluator = Evaluator(app.state.store, settings)
+        app.state.evaluator.start()
         log.info("collector ready on %s", settings.db_path)
         try:
             yield
         finally:
+            await app.state.evaluator.stop()
             if owned:
                 app.state.store.close()
 

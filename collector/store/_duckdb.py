@@ -179,6 +179,11 @@ class Store:
             self._book = book
             return result
 
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        """Run `work(con)` under the write lock in one transaction (budgets, alerts); its result."""
+        with self._write_lock:
+            return self._transaction(work)
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         try:
             return self._con.cursor()

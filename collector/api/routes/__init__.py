@@ -1,6 +1,6 @@
 """One router per file."""
 
-from . import calls, health, latency, policy, rates, review, spend, traces
+from . import budgets, calls, forecast, health, latency, policy, rates, review, spend, traces
 
 ROUTERS = [
     health.router,
@@ -11,4 +11,6 @@ ROUTERS = [
     calls.router,
     review.router,
     rates.router,
+    forecast.router,
+    budgets.router,
 ]

@@ -108,6 +108,9 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
         return _error(kind, 503, "store unavailable, retry later", settings.retry_after_s)
     finally:
         gate.leave()
+    evaluator = getattr(request.app.state, "evaluator", None)
+    if evaluator is not None and result.inserted:
+        evaluator.nudge()  # budgets are evaluated in the background, after this answer
     payload = otlp.encode_response(kind, result.rejected, result.error_message)
     return Response(payload, 200, media_type=kind)
 
