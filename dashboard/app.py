@@ -21,6 +21,7 @@ PAGES = [
     st.Page(HERE / "views" / "latency.py", title="Latency", icon=":material/timer:"),
     REVIEW := st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
     st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
+    BUDGETS := st.Page(HERE / "views" / "budgets.py", title="Budgets", icon=":material/savings:"),
 ]
 page = st.navigation(PAGES)
 
@@ -30,9 +31,10 @@ with ui.guard():
     if st.sidebar.button("Refresh data", icon=":material/refresh:"):
         ui.refresh()
     fetched = st.sidebar.empty()
-    if page.url_path == REVIEW.url_path:
-        # The review queue and the audit are global: range and filters do not apply, so none are shown. The
-        # filter widgets' values are kept (a widget not drawn in a run loses its state) for the other pages.
+    if page.url_path in (REVIEW.url_path, BUDGETS.url_path):
+        # The review queue, the audit and budgets (each with its own scope) are global: range and filters do not
+        # apply, so none are shown. The filter widgets' values are kept (a widget not drawn in a run loses its
+        # state) for the other pages.
         for key in [k for k in st.session_state if str(k).startswith("f_")]:
             st.session_state[key] = st.session_state[key]
     else:
