@@ -19,7 +19,11 @@ from tokenledger.demo.processes import free_port, port_is_free
 BACKFILL_AND_START_TIMEOUT_S = 240
 LAYERS = {"chat", "analysis", "drafts", "agents"}
 # The collector the demo starts inherits these: ingest and read are separate scopes, as in a real deployment.
-TOKENS = {"TOKENLEDGER_INGEST_TOKEN": "sk-test-demo-ingest", "TOKENLEDGER_READ_TOKEN": "sk-test-demo-read"}
+TOKENS = {
+    "TOKENLEDGER_INGEST_TOKEN": "sk-test-demo-ingest",
+    "TOKENLEDGER_READ_TOKEN": "sk-test-demo-read",
+    "TOKENLEDGER_ADMIN_TOKEN": "sk-test-demo-admin",  # the demo creates its budgets with it
+}
 READ = {"Authorization": f"Bearer {TOKENS['TOKENLEDGER_READ_TOKEN']}"}
 
 
@@ -96,6 +100,12 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
         # Live calls went through the real client: streamed chat has a time to first token.
         assert any(r["streaming"] and r["ttft_ms"] is not None for r in live if r["layer"] == "chat")
 
+        # The demo's budgets, created once through the API, each with a status.
+        listed = httpx.get(f"{collector_url}/api/v1/budgets", headers=READ, timeout=30).json()["budgets"]
+        assert [b["name"] for b in listed] == ["Chat monthly", "Analysis monthly", "All LLM spend weekly"]
+        assert all(b["status"] in ("ok", "forecast_over", "over") for b in listed)
+        assert "Budgets: created Chat monthly, Analysis monthly, All LLM spend weekly" in log.read_text()
+
         assert httpx.get(f"{dashboard_url}/_stcore/health", timeout=10).status_code == 200
         assert httpx.get(dashboard_url, timeout=10).status_code == 200
     finally:
@@ -111,3 +121,4 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
     again, log2, _, _ = _run_demo(tmp_path, "second", "--duration", "1")
     assert again.wait(timeout=BACKFILL_AND_START_TIMEOUT_S) == 0, log2.read_text()
     assert "nothing to send" in log2.read_text()
+    assert "Budgets: created" not in log2.read_text()  # found by name: none added twice

@@ -37,6 +37,12 @@ class Settings:
         return _bearer(self.ingest_token or self.admin_token)
 
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """`Authorization` for admin routes (rate cards, budgets; empty when no admin token is set)."""
+        return _bearer(self.admin_token)
+
+
 def _bearer(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
