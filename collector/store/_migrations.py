@@ -161,6 +161,13 @@ def m005_budgets_and_alerts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m006_attribution(con: duckdb.DuckDBPyConnection) -> None:
+    # Who a call is charged to. Rows stored before have NULL, which the reads show as "unattributed".
+    for column in ("team", "cost_center", "customer", "feature", "conversation_id"):
+        con.execute(f"ALTER TABLE calls ADD COLUMN {column} VARCHAR")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
