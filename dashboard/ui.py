@@ -201,7 +201,7 @@ def sidebar_filters() -> flt.Filters:
     start, end = _range(picked, today)
     chosen = {}
     for key in flt.FILTER_KEYS:
-        chosen[key] = tuple(sb.multiselect(key.capitalize(), options[key], key=f"f_{key}", placeholder=ALL))
+        chosen[key] = tuple(sb.multiselect(flt.label(key), options[key], key=f"f_{key}", placeholder=ALL))
     f = flt.Filters(start, end, **chosen)
     st.session_state[_FILTERS] = f
     kept = {flt.PRICED_KEY: st.query_params.get_all(flt.PRICED_KEY)} if flt.PRICED_KEY in st.query_params else {}

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import budgets, money, ui
+from dashboard import filters as flt
 from dashboard.errors import DashboardError
 from dashboard.filters import FILTER_KEYS
 
@@ -55,7 +56,8 @@ with st.form("new_budget", clear_on_submit=False):
     period = st.selectbox("Period", budgets.PERIODS)
     scope = {}
     for key in FILTER_KEYS:
-        scope[key] = st.multiselect(f"Scope: {key}", options[key], key=f"budget_scope_{key}", placeholder="All")
+        name_ = f"Scope: {flt.label(key)}"
+        scope[key] = st.multiselect(name_, options[key], key=f"budget_scope_{key}", placeholder="All")
     thresholds = st.text_input("Alert thresholds", value="50%, 80%, 100%")
     submitted = st.form_submit_button("Create budget", icon=":material/add:")
 if submitted:
