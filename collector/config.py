@@ -54,6 +54,10 @@ class Settings:
     """TOKENLEDGER_ALERT_INTERVAL_S: budgets are evaluated at least this often (and soon after each ingest)."""
     alert_retry_base_s: float = 1.0
     """Not an env var: the first delay between webhook attempts (doubled each time); tests shorten it."""
+    dimension_attributes: tuple[tuple[str, str], ...] = ()
+    """TOKENLEDGER_DIMENSION_ATTRIBUTES: other attributes read for a dimension when the call has no
+    `tokenledger.<dimension>`, as `dimension=attribute` pairs, comma-separated, in order of preference (span
+    first, then resource, for each): `team=service.namespace,customer=enduser.id`."""
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
     """Not an env var: "now" for budget periods and forecasts; tests fix it."""
 
@@ -99,11 +103,31 @@ class Settings:
                 # never echo the URL: it holds the webhook's secret
                 raise SettingsError("TOKENLEDGER_ALERT_WEBHOOK_URL must be an http:// or https:// URL with a host")
             values["alert_webhook_url"] = url
+        if "TOKENLEDGER_DIMENSION_ATTRIBUTES" in env:
+            values["dimension_attributes"] = _dimension_pairs(env["TOKENLEDGER_DIMENSION_ATTRIBUTES"])
         settings = cls(**values)  # type: ignore[arg-type]
         chosen = {k: (Path(v) if k == "db_path" else v) for k, v in overrides.items() if v is not None}
         if "port" in chosen and not 0 <= int(chosen["port"]) <= 65535:  # type: ignore[call-overload]
             raise SettingsError(f"--port must be between 0 and 65535, got {chosen['port']}")
         return replace(settings, **chosen)
+
+
+DIMENSIONS = ("team", "cost_center", "customer", "feature")
+
+
+def _dimension_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        dimension, sep, attribute = (p.strip() for p in item.partition("="))
+        if not sep or not attribute or dimension not in DIMENSIONS:
+            raise SettingsError(
+                f"TOKENLEDGER_DIMENSION_ATTRIBUTES: {item!r} is not dimension=attribute with a dimension among "
+                f"{', '.join(DIMENSIONS)}"
+            )
+        pairs.append((dimension, attribute))
+    return tuple(pairs)
 
 
 def _text(env: Mapping[str, str], name: str) -> str:

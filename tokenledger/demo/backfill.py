@@ -16,10 +16,10 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from tqdm import tqdm
 
-from llm import CallRecord, record_call
+from llm import CallRecord, attribute, record_call
 
 from .processes import DemoError
-from .traffic import SimulatedCall, history
+from .traffic import SERVICE_TEAMS, SimulatedCall, customer_for, history
 
 
 class _QueuedIds(IdGenerator):
@@ -96,7 +96,15 @@ def backfill(
     def tracer_for(call: SimulatedCall):
         key = (call.site.service, call.site.environment)
         if key not in providers:
-            resource = Resource.create({"service.name": key[0], "deployment.environment.name": key[1]})
+            team, cost_center = SERVICE_TEAMS[key[0]]
+            resource = Resource.create(
+                {
+                    "service.name": key[0],
+                    "deployment.environment.name": key[1],
+                    "tokenledger.team": team,
+                    "tokenledger.cost_center": cost_center,
+                }
+            )
             provider = TracerProvider(resource=resource, id_generator=ids)
             exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=ingest_headers)
             provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=16_384, max_export_batch_size=512))
@@ -113,12 +121,13 @@ def backfill(
                 for call in calls:
                     ids.trace_id, ids.span_id = call.trace_id, call.span_id
                     start_ns = int(call.start.timestamp() * 1e9)
-                    record_call(
-                        to_record(call),
-                        start_time_ns=start_ns,
-                        end_time_ns=start_ns + call.duration_ms * 10**6,
-                        tracer=tracer_for(call),
-                    )
+                    with attribute(customer=customer_for(call.trace_id), feature=call.site.name):
+                        record_call(
+                            to_record(call),
+                            start_time_ns=start_ns,
+                            end_time_ns=start_ns + call.duration_ms * 10**6,
+                            tracer=tracer_for(call),
+                        )
                 for provider in providers.values():  # a day at a time: the queue never overflows and drops spans
                     provider.force_flush()
                 sent += len(calls)
