@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 # --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install install-dev demo test bench lint lock clean
+.PHONY: install install-dev demo test test-fast bench lint lock clean
 
 $(UV):
 	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
@@ -39,6 +39,11 @@ demo: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Everything but the end-to-end tests (marker e2e: real processes, the demo, Chromium). The expression also names
+# the reliability suite's marker: a -m on the command line replaces the one in addopts.
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -m "not e2e and not reliability"
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
 bench: $(VENV)/.runtime

@@ -24,6 +24,8 @@ import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
+from tokenledger import contract as c
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ["claude-haiku-4-5", "claude-sonnet-4-5", "grok-4-fast-reasoning", "mystery-model-1"]
 LAYERS = ["chat", "analysis", "drafts", "agents"]
@@ -42,7 +44,7 @@ def make_batch(batch_index: int, size: int, start_ns: int, id_offset: int = 0) -
     rng = random.Random(batch_index)
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
-    resource_spans.resource.attributes.append(_kv("service.name", "bench"))
+    resource_spans.resource.attributes.append(_kv(c.SERVICE, "bench"))
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name = "tokenledger.llm"
     for i in range(size):
@@ -57,17 +59,17 @@ def make_batch(batch_index: int, size: int, start_ns: int, id_offset: int = 0) -
         model = MODELS[n % len(MODELS)]
         span.attributes.extend(
             [
-                _kv("gen_ai.operation.name", "chat"),
-                _kv("gen_ai.provider.name", "anthropic" if model.startswith("claude") else "x_ai"),
-                _kv("gen_ai.request.model", model),
-                _kv("gen_ai.response.model", model),
-                _kv("gen_ai.response.id", f"msg_{n:012d}"),
-                _kv("gen_ai.usage.input_tokens", rng.randint(500, 20000)),
-                _kv("gen_ai.usage.output_tokens", rng.randint(50, 2000)),
-                _kv("gen_ai.usage.cache_read.input_tokens", rng.randint(0, 400)),
-                _kv("tokenledger.layer", LAYERS[n % len(LAYERS)]),
-                _kv("tokenledger.cost_usd", "0.0123"),
-                _kv("tokenledger.streaming", n % 3 == 0),
+                _kv(c.OPERATION, "chat"),
+                _kv(c.PROVIDER, "anthropic" if model.startswith("claude") else "x_ai"),
+                _kv(c.REQUEST_MODEL, model),
+                _kv(c.RESPONSE_MODEL, model),
+                _kv(c.RESPONSE_ID, f"msg_{n:012d}"),
+                _kv(c.INPUT_TOKENS, rng.randint(500, 20000)),
+                _kv(c.OUTPUT_TOKENS, rng.randint(50, 2000)),
+                _kv(c.CACHE_READ_TOKENS, rng.randint(0, 400)),
+                _kv(c.LAYER, LAYERS[n % len(LAYERS)]),
+                _kv(c.COST_USD, "0.0123"),
+                _kv(c.STREAMING, n % 3 == 0),
             ]
         )
     return request.SerializeToString()

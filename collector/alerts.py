@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
+from rates.money import money
 from rates.types import decimal_text
 
 from .budgets import Budget, budgets_from, measure
 from .config import Settings
-from .store import Store, StoreError, money
-from .store import _budgets as sql
+from .store import Store, StoreError
 
 log = logging.getLogger("collector.alerts")
 NUDGE_DELAY_S = 1.0
@@ -52,7 +52,7 @@ def crossings(budget: Budget, spent_usd: Decimal, forecast_usd: Decimal) -> list
 def evaluate(store: Store, now: datetime, *, webhook: bool) -> list[int]:
     """Record the alerts due now that are not recorded yet; their ids (blocking: run it in a thread)."""
     new: list[int] = []
-    for budget in budgets_from(store.query(sql.BUDGETS_SQL)):
+    for budget in budgets_from(store.budgets()):
         m = measure(store, budget, now)
         for kind, threshold in crossings(budget, m.spent_usd, m.forecast.forecast_usd):
             alert = {
@@ -62,7 +62,7 @@ def evaluate(store: Store, now: datetime, *, webhook: bool) -> list[int]:
                 "forecast_usd": money(m.forecast.forecast_usd), "created_at": now,
                 "webhook": "pending" if webhook else "not_configured",
             }  # fmt: skip
-            alert_id = store.write(lambda con, a=alert: sql.insert_alert(con, a))
+            alert_id = store.record_alert(alert)
             if alert_id is not None:
                 new.append(alert_id)
                 log.info("budget %r: %s alert at %s", budget.name, kind, threshold)
@@ -154,7 +154,7 @@ class Evaluator:
             return new
 
     async def _deliver_pending(self) -> None:
-        pending = (await anyio.to_thread.run_sync(lambda: self.store.query(sql.PENDING_SQL))).to_pylist()
+        pending = (await anyio.to_thread.run_sync(self.store.pending_alerts)).to_pylist()
         for alert in pending:
             await self._deliver(alert)
 
@@ -184,10 +184,8 @@ class Evaluator:
         if error:
             log.warning("alert %s to %s not delivered yet: %s (%s)", alert["id"], host, error, state)
         await anyio.to_thread.run_sync(
-            lambda: self.store.write(
-                lambda con: sql.record_delivery(
-                    con, alert["id"], attempts=tried, state=state, at=self.settings.clock(), error=error
-                )
+            lambda: self.store.record_delivery(
+                alert["id"], attempts=tried, state=state, at=self.settings.clock(), error=error
             )
         )
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from rates.money import fits_money, money
 from rates.types import decimal_text
 
 from .forecast import Forecast, month_bounds
 from .projections import period_forecast
-from .store import VALUE_FILTERS, CallFilter, Store, fits_money, money
+from .store import VALUE_FILTERS, CallFilter, Store
 
 PERIODS = ("day", "week", "month")
 DEFAULT_THRESHOLDS = (Decimal("0.5"), Decimal("0.8"), Decimal("1"))

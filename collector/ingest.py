@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from rates.money import fits_money
+
 from .mapping import InvalidSpan, attributes, map_span
 from .pricing import price_row
-from .store import Store, fits_money
+from .store import Store
 
 log = logging.getLogger("collector.ingest")
 _MAX_REASONS = 5
@@ -29,7 +31,9 @@ class IngestResult:
     error_message: str = ""
 
 
-def ingest(request: ExportTraceServiceRequest, store: Store) -> IngestResult:
+def ingest(
+    request: ExportTraceServiceRequest, store: Store, dimension_attributes: tuple[tuple[str, str], ...] = ()
+) -> IngestResult:
     """Map and price every span, then insert the rows in one transaction. Raises `StoreError` if it cannot write."""
     book = store.book
     now = datetime.now(UTC)
@@ -43,12 +47,12 @@ def ingest(request: ExportTraceServiceRequest, store: Store) -> IngestResult:
             for span in scope_spans.spans:
                 spans += 1
                 try:
-                    row = map_span(resource, scope.name, scope.version, span)
+                    row = map_span(resource, scope.name, scope.version, span, dimension_attributes)
                     if row is None:
                         continue
                     row = price_row(book, row)
-                    if not fits_money(row["cost_usd"]):
-                        raise InvalidSpan(f"cost {row['cost_usd']} USD is too large to store")
+                    if not fits_money(row.cost_usd):  # type: ignore[arg-type]  # price_row always sets it
+                        raise InvalidSpan(f"cost {row.cost_usd} USD is too large to store")
                 except Exception as exc:  # one span, whatever its problem, never fails the batch
                     rejected += 1
                     if isinstance(exc, InvalidSpan):
@@ -59,7 +63,7 @@ def ingest(request: ExportTraceServiceRequest, store: Store) -> IngestResult:
                     if len(reasons) < _MAX_REASONS:
                         reasons.append(f"span {span.span_id.hex() or '?'}: {reason}")
                     continue
-                row["ingested_at"] = now
+                row.ingested_at = now
                 rows.append(row)
     inserted = store.insert_calls(rows, priced_with=book, reprice=price_row)
     message = ""

@@ -16,7 +16,23 @@ from typing import Any
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from .store import money
+from rates.money import money
+from tokenledger import contract as c
+from tokenledger.contract import (
+    CACHE_READ_KEYS,
+    CACHE_WRITE_KEYS,
+    COST_KEYS,
+    INPUT_KEYS,
+    MODEL_KEYS,
+    OUTPUT_KEYS,
+    PROVIDER_KEYS,
+    REASONING_KEYS,
+    REQUEST_MODEL_KEYS,
+    STREAM_KEYS,
+    TOKEN_KEYS,
+)
+
+from .row import CallRow
 
 GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
 """`gen_ai.operation.name` values that are one provider call."""
@@ -24,30 +40,6 @@ NOT_A_CALL = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"}
 """Operations whose token counts (if any) add up calls recorded on their own spans: never rows."""
 OPENINFERENCE_CALL_KINDS = {"LLM", "EMBEDDING"}
 
-PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
-MODEL_KEYS = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
-REQUEST_MODEL_KEYS = ("gen_ai.request.model", "llm.request.model", "llm.model_name")
-INPUT_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
-OUTPUT_KEYS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
-CACHE_READ_KEYS = (
-    "gen_ai.usage.cache_read.input_tokens",
-    "gen_ai.usage.cache_read_input_tokens",
-    "llm.token_count.prompt_details.cache_read",
-)
-CACHE_WRITE_KEYS = (
-    "gen_ai.usage.cache_creation.input_tokens",
-    "gen_ai.usage.cache_write.input_tokens",
-    "gen_ai.usage.cache_creation_input_tokens",
-    "llm.token_count.prompt_details.cache_write",
-)
-REASONING_KEYS = (
-    "gen_ai.usage.reasoning.output_tokens",
-    "gen_ai.usage.reasoning_tokens",
-    "llm.token_count.completion_details.reasoning",
-)
-COST_KEYS = ("tokenledger.cost_usd", "gen_ai.usage.cost", "operation.cost", "llm.cost.total")
-STREAM_KEYS = ("tokenledger.streaming", "gen_ai.request.stream", "llm.is_streaming", "gen_ai.request.is_stream")
-TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS
 
 MAX_TOKENS = 10**12
 """The largest token count one call may report (far above any context window); more rejects the span."""
@@ -89,10 +81,10 @@ def value(any_value: AnyValue) -> Any:
 
 def is_llm_call(attrs: Mapping[str, Any]) -> bool:
     """A span is a provider call when it names a generation operation or carries a token count."""
-    operation = attrs.get("gen_ai.operation.name")
+    operation = attrs.get(c.OPERATION)
     if operation in NOT_A_CALL:
         return False
-    kind = attrs.get("openinference.span.kind")
+    kind = attrs.get(c.OPENINFERENCE_KIND)
     if isinstance(kind, str) and kind.upper() not in OPENINFERENCE_CALL_KINDS:
         return False
     if operation in GENERATION_OPERATIONS or (isinstance(kind, str) and kind.upper() == "LLM"):
@@ -125,6 +117,10 @@ def _text(found: Any) -> str | None:
     return found.strip() if isinstance(found, str) and found.strip() else None
 
 
+def _first_text(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    return next((text for key in keys if (text := _text(attrs.get(key)))), None)
+
+
 def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
     """The provider, from the attribute variants, else the server address, else the model's name.
 
@@ -133,7 +129,7 @@ def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
     """
     _, found = _first(attrs, PROVIDER_KEYS)
     name = _text(found)
-    host = _text(attrs.get("server.address")) or ""
+    host = _text(attrs.get(c.SERVER)) or ""
     by_host = next((p for suffix, p in _HOSTS if host == suffix or host.endswith("." + suffix)), None)
     if name:
         name = _PROVIDER_ALIASES.get(name.lower(), name.lower())
@@ -173,11 +169,7 @@ def reported_cost(attrs: Mapping[str, Any]) -> tuple[Decimal | None, str | None]
 
 
 def _ttft_ms(attrs: Mapping[str, Any]) -> float | None:
-    for key, scale in (
-        ("tokenledger.ttft_ms", 1.0),
-        ("gen_ai.response.time_to_first_chunk", 1000.0),  # anthropic SDK, seconds
-        ("gen_ai.server.time_to_first_token", 1000.0),  # OpenLIT, seconds
-    ):
+    for key, scale in c.TTFT_KEYS:
         found = attrs.get(key)
         if isinstance(found, int | float) and not isinstance(found, bool) and math.isfinite(found) and found >= 0:
             return float(found) * scale
@@ -185,12 +177,13 @@ def _ttft_ms(attrs: Mapping[str, Any]) -> float | None:
 
 
 def _response_id(attrs: Mapping[str, Any]) -> str | None:
-    found = _text(attrs.get("gen_ai.response.id")) or _text(attrs.get("llm.response.id"))
+    found = _first_text(attrs, c.RESPONSE_ID_KEYS)
     if found:
         return found
     # OpenInference puts the provider's response (JSON) in output.value: read its id only, store nothing else.
-    output = attrs.get("output.value")
-    if attrs.get("output.mime_type") == "application/json" and isinstance(output, str) and output.startswith("{"):
+    output = attrs.get(c.OPENINFERENCE_OUTPUT)
+    is_json = attrs.get(c.OPENINFERENCE_OUTPUT_TYPE) == "application/json"
+    if is_json and isinstance(output, str) and output.startswith("{"):
         try:
             parsed = json.loads(output)
         except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: no id
@@ -202,7 +195,7 @@ def _response_id(attrs: Mapping[str, Any]) -> str | None:
 
 def _excludes_cache(resource: Mapping[str, Any], scope: str, provider: str | None) -> bool:
     """OpenLIT reports Anthropic's own input_tokens, which exclude the cache; every other source includes it."""
-    openlit = scope.startswith("openlit") or resource.get("telemetry.sdk.name") == "openlit"
+    openlit = scope.startswith("openlit") or resource.get(c.SDK_NAME) == "openlit"
     return openlit and provider == "anthropic"
 
 
@@ -213,10 +206,41 @@ def _utc(unix_nano: int) -> datetime:
     return _EPOCH + timedelta(microseconds=unix_nano // 1000)
 
 
+MAX_DIMENSION_CHARS = 256
+"""An attribution value longer than this is cut (a team or customer name, not a document)."""
+
+
+def _attributed(attrs: Mapping[str, Any], resource: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of `keys` present on the span, else on the resource, for each key in turn."""
+    for key in keys:
+        for source in (attrs, resource):
+            found = _text(source.get(key))
+            if found and found.strip():
+                return found.strip()[:MAX_DIMENSION_CHARS]
+    return None
+
+
+def dimensions(
+    attrs: Mapping[str, Any], resource: Mapping[str, Any], extra: tuple[tuple[str, str], ...] = ()
+) -> dict[str, str | None]:
+    """team, cost_center, customer, feature: `tokenledger.<name>` (span, then resource), then the attributes an
+    operator mapped to the dimension (`extra`: (dimension, attribute) pairs in order of preference)."""
+    out = {}
+    for name, key in c.DIMENSION_KEYS.items():
+        out[name] = _attributed(attrs, resource, (key, *(attr for dim, attr in extra if dim == name)))
+    return out
+
+
 def map_span(
-    resource: Mapping[str, Any], scope_name: str | None, scope_version: str | None, span: Span
-) -> dict[str, Any] | None:
-    """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans."""
+    resource: Mapping[str, Any],
+    scope_name: str | None,
+    scope_version: str | None,
+    span: Span,
+    dimension_attributes: tuple[tuple[str, str], ...] = (),
+) -> CallRow | None:
+    """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans.
+
+    `dimension_attributes`: the operator's extra attributes per dimension (TOKENLEDGER_DIMENSION_ATTRIBUTES)."""
     attrs = attributes(span.attributes)
     if not is_llm_call(attrs):
         return None
@@ -237,7 +261,7 @@ def map_span(
         output_tokens += reasoning
     has_tokens = any(key in attrs for key in TOKEN_KEYS)
     response_id = _response_id(attrs)
-    error_type = _text(attrs.get("error.type"))
+    error_type = _text(attrs.get(c.ERROR_TYPE))
     status = _STATUS.get(span.status.code, "unset")
     if error_type and status == "unset":
         status = "error"
@@ -247,40 +271,41 @@ def map_span(
     if _excludes_cache(resource, scope_name or "", provider) or input_tokens < cache_read + cache_write:
         input_tokens += cache_read + cache_write
     cost, cost_source = reported_cost(attrs)
-    layer = _text(attrs.get("tokenledger.layer"))
-    service = _text(resource.get("service.name"))
-    environment = _text(resource.get("deployment.environment.name")) or _text(resource.get("deployment.environment"))
-    environment = environment or _text(_first(attrs, ("deployment.environment.name", "deployment.environment"))[1])
+    layer = _text(attrs.get(c.LAYER))
+    service = _text(resource.get(c.SERVICE))
+    environment = _first_text(resource, c.ENVIRONMENT_KEYS) or _first_text(attrs, c.ENVIRONMENT_KEYS)
     _, streaming = _first(attrs, STREAM_KEYS)
-    return {
-        "trace_id": span.trace_id.hex(),
-        "span_id": span.span_id.hex(),
-        "response_id": response_id,
-        "start_time": _utc(span.start_time_unix_nano),
-        "end_time": _utc(end_nano),
-        "duration_ms": (end_nano - span.start_time_unix_nano) / 1_000_000,
-        "service": service,
-        "environment": environment,
-        "layer": layer or service,
-        "provider": provider,
-        "request_model": _text(_first(attrs, REQUEST_MODEL_KEYS)[1]),
-        "model": model,
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "cache_read_tokens": cache_read,
-        "cache_write_tokens": cache_write,
-        "reasoning_tokens": reasoning,
-        "reported_cost_usd": cost,
-        "reported_cost_source": cost_source,
-        "status": status,
-        "error_type": error_type,
-        "streaming": streaming is True,
-        "ttft_ms": _ttft_ms(attrs),
-        "requested_model": _text(attrs.get("tokenledger.policy.requested_model")),
-        "operation": _text(attrs.get("gen_ai.operation.name")),
-        "span_name": span.name or None,
-        "scope_name": scope_name or None,
-        "scope_version": scope_version or None,
+    return CallRow(
+        trace_id=span.trace_id.hex(),
+        span_id=span.span_id.hex(),
+        response_id=response_id,
+        start_time=_utc(span.start_time_unix_nano),
+        end_time=_utc(end_nano),
+        duration_ms=(end_nano - span.start_time_unix_nano) / 1_000_000,
+        service=service,
+        environment=environment,
+        layer=layer or service,
+        provider=provider,
+        request_model=_text(_first(attrs, REQUEST_MODEL_KEYS)[1]),
+        model=model,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        reasoning_tokens=reasoning,
+        reported_cost_usd=cost,
+        reported_cost_source=cost_source,
+        status=status,
+        error_type=error_type,
+        streaming=streaming is True,
+        ttft_ms=_ttft_ms(attrs),
+        requested_model=_text(attrs.get(c.REQUESTED_MODEL)),
+        operation=_text(attrs.get(c.OPERATION)),
+        span_name=span.name or None,
+        scope_name=scope_name or None,
+        scope_version=scope_version or None,
         # Richer attribution wins the dedupe: our own layer first, then a reported cost.
-        "attribution_score": (2 if layer else 0) + (1 if cost is not None else 0),
-    }
+        attribution_score=(2 if layer else 0) + (1 if cost is not None else 0),
+        **dimensions(attrs, resource, dimension_attributes),
+        conversation_id=_attributed(attrs, resource, (c.CONVERSATION,)),
+    )

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rates import RateBook, price_call
+from rates import RateBook, Usage, price_call
 
 from .mapping import InvalidSpan
+from .row import CallRow
 
 
-def price_row(book: RateBook, row: dict[str, Any]) -> dict[str, Any]:
+def price_row(book: RateBook, row: CallRow) -> CallRow:
     """Fill `cost_usd`, `pricing_unknown` and `card_id` in `row`.
 
     A model with no card gets the default estimate, `pricing_unknown` true and no `card_id`.
     """
     try:
-        price = price_call(
-            book,
-            row["model"] or "",
-            row["input_tokens"],
-            row["output_tokens"],
-            cache_read_tokens=row["cache_read_tokens"],
-            cache_write_tokens=row["cache_write_tokens"],
-            at=row["start_time"],
+        usage = Usage(
+            row.input_tokens,
+            row.output_tokens,
+            cache_read_tokens=row.cache_read_tokens,
+            cache_write_tokens=row.cache_write_tokens,
+            reasoning_tokens=row.reasoning_tokens,
         )
+        price = price_call(book, row.model or "", usage, at=row.start_time)
     except (TypeError, ValueError) as exc:
         raise InvalidSpan(str(exc)) from None
-    row["cost_usd"] = price.cost_usd
-    row["pricing_unknown"] = price.pricing_unknown
+    row.cost_usd = price.cost_usd
+    row.pricing_unknown = price.pricing_unknown
     # An estimate is priced at the default model's card but is not that card's figure: it names no card.
-    row["card_id"] = None if price.pricing_unknown else price.card_id
+    row.card_id = None if price.pricing_unknown else price.card_id
     return row

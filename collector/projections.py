@@ -10,8 +10,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from rates.money import money
+
 from .forecast import Forecast, forecast, history_start, month_bounds
-from .store import MONEY_TYPE, CallFilter, Store, money
+from .store import MONEY_TYPE, CallFilter, Store
 
 FORECAST_MONEY = ("month_to_date_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd")
 

@@ -9,6 +9,8 @@ import httpx
 import polars as pl
 import pyarrow as pa
 
+from tokenledger.settings import ADMIN_TOKEN_ENV, READ_TOKEN_ENV, read_token_of
+
 from .errors import CollectorUnavailable, DashboardError, NotACollector, NotAuthorized, RequestRejected
 from .money import as_money
 
@@ -36,7 +38,7 @@ class ReadClient:
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._read_token = read_token or admin_token
+        self._read_token = read_token_of(read_token, admin_token)
         self._admin_token = admin_token
         self._http = http_client or httpx.Client(timeout=timeout_s)
 
@@ -96,13 +98,10 @@ class ReadClient:
         body = self._request("GET", "/api/v1/review", token=self._read_token).json()
         return list(body.get("models", []))
 
-    def rates(self) -> list[dict[str, Any]]:
-        body = self._request("GET", "/api/v1/rates", token=self._read_token).json()
-        return list(body.get("cards", body.get("rows", [])) if isinstance(body, dict) else body)
-
     def repricings(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/repricings`: the audit log of applied cards, newest first."""
         body = self._request("GET", "/api/v1/repricings", token=self._read_token).json()
-        return list(body.get("rows", body.get("repricings", [])) if isinstance(body, dict) else body)
+        return list(body.get("repricings", []))
 
     def forecast(self, group_by: list[str] | tuple[str, ...], params: Params) -> pl.DataFrame:
         """`GET /api/v1/forecast`: month-to-date and the month-end forecast with its range, per group."""
@@ -184,7 +183,7 @@ def _groups(group_by: Sequence[str]) -> str:
 
 def _refusal(method: str, token: str | None, status: int, detail: str) -> str:
     admin = method in ("POST", "DELETE")
-    env = "TOKENLEDGER_ADMIN_TOKEN" if admin else "TOKENLEDGER_READ_TOKEN (or TOKENLEDGER_ADMIN_TOKEN)"
+    env = ADMIN_TOKEN_ENV if admin else f"{READ_TOKEN_ENV} (or {ADMIN_TOKEN_ENV})"
     what = "Changing rate cards or budgets needs the collector's admin token" if admin else "Reading needs a token"
     if token is None:
         return f"{what}: the collector answered {status} ({detail}). Set {env} for the dashboard."

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from tokenledger.settings import BOOL_WORDS, strict_bool
+
 FILTER_KEYS = ("layer", "service", "environment", "provider", "model", "team", "cost_center", "customer", "feature")
 DIMENSIONS = ("team", "cost_center", "customer", "feature")
 """Who a call is charged to; a call with none reads `unattributed` (the collector's word)."""
@@ -170,9 +172,9 @@ def from_query(query: Mapping[str, Sequence[str]], options: Mapping[str, list[st
         if wanted:
             values[key] = list(dict.fromkeys(known))
     priced_text = one(PRICED_KEY)
-    priced = None if priced_text is None else {"true": True, "false": False}.get(priced_text.strip().lower())
+    priced = None if priced_text is None else strict_bool(priced_text)
     if priced_text is not None and priced is None:
-        problems.append(f"`{PRICED_KEY}={priced_text}` in the URL must be true or false; ignored.")
+        problems.append(f"`{PRICED_KEY}={priced_text}` in the URL must be one of {BOOL_WORDS}; ignored.")
     return UrlChoice(dates, values, priced, problems)
 
 

@@ -44,9 +44,9 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
     if cache_read is not None:
         record.cache_read_tokens = cache_read
     if cache_creation is not None:
-        record.cache_creation_tokens = cache_creation
+        record.cache_write_tokens = cache_creation
     if uncached is not None:
-        record.input_tokens = uncached + (record.cache_read_tokens or 0) + (record.cache_creation_tokens or 0)
+        record.input_tokens = uncached + (record.cache_read_tokens or 0) + (record.cache_write_tokens or 0)
     output = _count(usage, "output_tokens")
     if output is not None:
         record.output_tokens = output

@@ -19,10 +19,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import SettingsError
+from tokenledger.settings import BOOL_WORDS, strict_bool
 
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+from .errors import SettingsError
 
 
 @dataclass(frozen=True)
@@ -42,12 +41,10 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     """Strict boolean: true/false/1/0/yes/no, case-insensitive; anything else raises naming the variable."""
     if raw is None or raw.strip() == "":
         return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise SettingsError(f"{name} must be one of true/false/1/0/yes/no, got {raw!r}")
+    value = strict_bool(raw)
+    if value is None:
+        raise SettingsError(f"{name} must be one of {BOOL_WORDS}, got {raw!r}")
+    return value
 
 
 def _number(name: str, raw: str | None, default: float, kind: type) -> float:

@@ -25,6 +25,6 @@ def apply_langchain_usage(record: CallRecord, usage_metadata: Any) -> None:
     # ChatAnthropic reports cache writes by TTL (ephemeral_5m/1h_input_tokens) and then leaves cache_creation at 0.
     by_ttl = sum(int(inputs.get(key) or 0) for key in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"))
     if inputs.get("cache_creation") is not None or by_ttl:
-        record.cache_creation_tokens = max(int(inputs.get("cache_creation") or 0), by_ttl)
+        record.cache_write_tokens = max(int(inputs.get("cache_creation") or 0), by_ttl)
     if outputs.get("reasoning") is not None:
         record.reasoning_tokens = int(outputs["reasoning"])

@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
 
-CUSTOMER = "tokenledger.customer"
-FEATURE = "tokenledger.feature"
-TEAM = "tokenledger.team"
-COST_CENTER = "tokenledger.cost_center"
+from tokenledger.contract import COST_CENTER, CUSTOMER, FEATURE, TEAM
+
+__all__ = ["COST_CENTER", "CUSTOMER", "FEATURE", "TEAM", "attribute", "current_attributes"]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _current: ContextVar[Mapping[str, str]] = ContextVar("tokenledger_attribution", default=_EMPTY)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-from ._settings import Settings, env_value, load_settings
+from rates import DEFAULT_MODEL  # the cost-safe default, what a blocked model is replaced by, and the estimate's rates
 
-DEFAULT_MODEL = "claude-haiku-4-5-20251001"
-"""The cost-safe default, and what a blocked model is replaced by."""
+from ._settings import Settings, env_value, load_settings
 
 FRONTEND_MODEL_KEY = "CGX_FRONTEND_MODEL_NAME"
 """Env key of the chat (BFF) layer's model."""
@@ -23,12 +22,10 @@ class ResolvedModel(str):
     """A model name that remembers what policy did: `requested_model` is set when RESTRICT_MODELS substituted."""
 
     requested_model: str | None
-    env_key: str | None
 
-    def __new__(cls, name: str, *, requested_model: str | None = None, env_key: str | None = None):
+    def __new__(cls, name: str, *, requested_model: str | None = None):
         obj = super().__new__(cls, name)
         obj.requested_model = requested_model
-        obj.env_key = env_key
         return obj
 
 
@@ -55,8 +52,8 @@ def enforce(
             env_key or "the caller",
             DEFAULT_MODEL,
         )
-        return ResolvedModel(DEFAULT_MODEL, requested_model=str(model), env_key=env_key)
-    return model if isinstance(model, ResolvedModel) else ResolvedModel(model, env_key=env_key)
+        return ResolvedModel(DEFAULT_MODEL, requested_model=str(model))
+    return model if isinstance(model, ResolvedModel) else ResolvedModel(model)
 
 
 def resolve_model(env_key: str, logger: logging.Logger | None) -> str:

@@ -4,7 +4,7 @@ Every path builds its span here: `simple_complete`, `stream_chat`, the agents ca
 the demo uses to backfill history with timestamps in the past. The library uses only the OpenTelemetry API (the
 global tracer provider); `configure_telemetry` is a convenience for applications. Telemetry never breaks the
 caller: a failure to build, price or end a span is logged and swallowed. Prompts and completions are never
-recorded. The contract is documented in docs/telemetry.md.
+recorded. The attribute names live in `tokenledger.contract`; docs/telemetry.md documents them.
 """
 
 from __future__ import annotations
@@ -21,32 +21,14 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 
 import rates
 from rates.types import decimal_text
+from tokenledger import contract as c
 
-from .attribution import COST_CENTER, TEAM, current_attributes
+from .attribution import current_attributes
 
 logger = logging.getLogger(__name__)
 
 INSTRUMENTATION_SCOPE = "tokenledger.llm"
 
-# Attribute names (OpenTelemetry GenAI conventions, then ours).
-OPERATION = "gen_ai.operation.name"
-PROVIDER = "gen_ai.provider.name"
-REQUEST_MODEL = "gen_ai.request.model"
-REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
-RESPONSE_MODEL = "gen_ai.response.model"
-RESPONSE_ID = "gen_ai.response.id"
-INPUT_TOKENS = "gen_ai.usage.input_tokens"
-OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
-CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
-CACHE_CREATION_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
-REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
-ERROR_TYPE = "error.type"
-LAYER = "tokenledger.layer"
-COST_USD = "tokenledger.cost_usd"
-PRICING_UNKNOWN = "tokenledger.pricing_unknown"
-REQUESTED_MODEL = "tokenledger.policy.requested_model"
-STREAMING = "tokenledger.streaming"
-TTFT_MS = "tokenledger.ttft_ms"
 
 
 @dataclass
@@ -68,7 +50,7 @@ class CallRecord:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
-    cache_creation_tokens: int | None = None
+    cache_write_tokens: int | None = None
     reasoning_tokens: int | None = None
     streaming: bool = False
     ttft_ms: float | None = None
@@ -90,7 +72,7 @@ class CallRecord:
             self.input_tokens or 0,
             self.output_tokens or 0,
             cache_read_tokens=self.cache_read_tokens or 0,
-            cache_write_tokens=self.cache_creation_tokens or 0,
+            cache_write_tokens=self.cache_write_tokens or 0,
             at=at,
         )
 
@@ -115,17 +97,17 @@ def span_name(record: CallRecord) -> str:
 
 def _start_attributes(record: CallRecord) -> dict[str, object]:
     attributes: dict[str, object] = {
-        OPERATION: record.operation,
-        PROVIDER: record.provider,
-        REQUEST_MODEL: record.request_model,
-        STREAMING: record.streaming,
+        c.OPERATION: record.operation,
+        c.PROVIDER: record.provider,
+        c.REQUEST_MODEL: record.request_model,
+        c.STREAMING: record.streaming,
     }
     if record.max_tokens is not None:
-        attributes[REQUEST_MAX_TOKENS] = record.max_tokens
+        attributes[c.REQUEST_MAX_TOKENS] = record.max_tokens
     if record.layer:
-        attributes[LAYER] = record.layer
+        attributes[c.LAYER] = record.layer
     if record.requested_model:
-        attributes[REQUESTED_MODEL] = record.requested_model
+        attributes[c.REQUESTED_MODEL] = record.requested_model
     attributes.update(current_attributes())  # customer and feature of the enclosing `attribute` block
     return attributes
 
@@ -134,15 +116,15 @@ def attributes_for(record: CallRecord, at: datetime) -> dict[str, object]:
     """Every attribute of the contract that `record` has; the cost is priced with the cards in force at `at`."""
     attributes = _start_attributes(record)
     optional = {
-        RESPONSE_MODEL: record.response_model,
-        RESPONSE_ID: record.response_id,
-        INPUT_TOKENS: record.input_tokens,
-        OUTPUT_TOKENS: record.output_tokens,
-        CACHE_READ_TOKENS: record.cache_read_tokens,
-        CACHE_CREATION_TOKENS: record.cache_creation_tokens,
-        REASONING_TOKENS: record.reasoning_tokens,
-        TTFT_MS: record.ttft_ms,
-        ERROR_TYPE: record.error_type,
+        c.RESPONSE_MODEL: record.response_model,
+        c.RESPONSE_ID: record.response_id,
+        c.INPUT_TOKENS: record.input_tokens,
+        c.OUTPUT_TOKENS: record.output_tokens,
+        c.CACHE_READ_TOKENS: record.cache_read_tokens,
+        c.CACHE_WRITE_TOKENS: record.cache_write_tokens,
+        c.REASONING_TOKENS: record.reasoning_tokens,
+        c.TTFT_MS: record.ttft_ms,
+        c.ERROR_TYPE: record.error_type,
     }
     attributes.update({key: value for key, value in optional.items() if value is not None})
     try:
@@ -150,12 +132,12 @@ def attributes_for(record: CallRecord, at: datetime) -> dict[str, object]:
     except Exception:
         # A pricing bug must not lose the span: the collector prices it again; the estimate is just missing.
         logger.exception("pricing the call failed; span sent without a client-side cost")
-        attributes[PRICING_UNKNOWN] = True
+        attributes[c.PRICING_UNKNOWN] = True
         return attributes
     if priced is not None:
         cost_usd, unknown = priced
-        attributes[COST_USD] = decimal_text(cost_usd)
-        attributes[PRICING_UNKNOWN] = unknown
+        attributes[c.COST_USD] = decimal_text(cost_usd)
+        attributes[c.PRICING_UNKNOWN] = unknown
     return attributes
 
 
@@ -228,13 +210,13 @@ def configure_telemetry(
 
     attributes: dict[str, str] = {}
     if service_name:
-        attributes["service.name"] = service_name
+        attributes[c.SERVICE] = service_name
     if environment:
-        attributes["deployment.environment.name"] = environment
+        attributes[c.ENVIRONMENT] = environment
     if team:
-        attributes[TEAM] = team
+        attributes[c.TEAM] = team
     if cost_center:
-        attributes[COST_CENTER] = cost_center
+        attributes[c.COST_CENTER] = cost_center
     traces_url = None
     if endpoint:
         traces_url = endpoint if endpoint.rstrip("/").endswith("/v1/traces") else endpoint.rstrip("/") + "/v1/traces"

@@ -2,11 +2,13 @@
 
 from ._cards import CardFileError, RateBook, card_from_mapping, default_cards_path, load_cards
 from ._pricing import DEFAULT_MODEL, FALLBACK_RATES, compute_cost_usd, default_book, price_call
-from .types import CardDiff, LongContextTier, Price, RateCard, Rates
+from .money import MONEY_SCALE, fits_money, money
+from .types import CardDiff, LongContextTier, Price, RateCard, Rates, Usage
 
 __all__ = [
     "DEFAULT_MODEL",
     "FALLBACK_RATES",
+    "MONEY_SCALE",
     "CardDiff",
     "CardFileError",
     "LongContextTier",
@@ -14,12 +16,15 @@ __all__ = [
     "RateBook",
     "RateCard",
     "Rates",
+    "Usage",
     "card_from_mapping",
     "compare_with_snapshot",
     "compute_cost_usd",
     "default_book",
     "default_cards_path",
+    "fits_money",
     "load_cards",
+    "money",
     "price_call",
     "snapshot_cards",
     "suggest_card",

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .money import MONEY_SCALE
 from .types import PRICE_FIELDS, LongContextTier, RateCard, Rates
 
 _CARD_KEYS = {"model", "provider", "aliases", "effective_from", "source", "note", "long_context", *PRICE_FIELDS}
@@ -20,7 +21,7 @@ _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
 _DATED_SUFFIX = re.compile(r"^(?P<stem>.+?)[-@]\d{8}$")
 MAX_USD_PER_MTOK = Decimal(1_000_000)
 """The highest price a card may give (1 USD a token): with at most 10**12 tokens a call, every cost fits the store."""
-PRICE_DECIMALS = 12
+PRICE_DECIMALS = MONEY_SCALE
 """Prices are stored as DECIMAL(38, 12): more decimals are an error, not silently rounded."""
 MAX_THRESHOLD_TOKENS = 2**63 - 1
 """`long_context.above_input_tokens` is stored as BIGINT."""

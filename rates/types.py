@@ -3,10 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The token counts of one call, in the OpenTelemetry GenAI convention.
+
+    `input_tokens` includes the cache reads and writes; `output_tokens` includes the reasoning tokens. Named fields
+    instead of four loose ints, which are easy to swap. Raises `TypeError` for a count that is not an int and
+    `ValueError` for a negative count or cache counts above the input count.
+    """
+
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        for name in USAGE_FIELDS:
+            count = getattr(self, name)
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise TypeError(f"{name} must be an int, got {type(count).__name__}")
+            if count < 0:
+                raise ValueError(f"{name} must be >= 0, got {count}")
+        if self.cache_read_tokens + self.cache_write_tokens > self.input_tokens:
+            raise ValueError(
+                f"input_tokens ({self.input_tokens}) must include cache_read_tokens ({self.cache_read_tokens}) "
+                f"and cache_write_tokens ({self.cache_write_tokens})"
+            )
+
+    @property
+    def uncached_input_tokens(self) -> int:
+        """Input tokens neither read from nor written to the prompt cache (priced at the input rate)."""
+        return self.input_tokens - self.cache_read_tokens - self.cache_write_tokens
+
+
+USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
 @dataclass(frozen=True)
@@ -49,9 +86,7 @@ class RateCard:
     @property
     def card_id(self) -> str:
         """Stable identifier: `model@effective_from` (ISO date or instant)."""
-        stamp = self.effective_from
-        text = stamp.date().isoformat() if stamp.time() == stamp.min.time() else stamp.isoformat()
-        return f"{self.model}@{text}"
+        return card_id(self.model, self.effective_from)
 
     def rates_for(self, input_tokens: int) -> Rates:
         """The rates that apply to a call with this many input tokens (cache included)."""
@@ -83,6 +118,13 @@ class CardDiff:
     field: str
     ours: str
     snapshot: str
+
+
+def card_id(model: str, effective_from: datetime) -> str:
+    """A card's stable identifier: `model@2026-01-01` at midnight UTC, else `model@` and the UTC instant."""
+    stamp = effective_from.astimezone(UTC) if effective_from.tzinfo is not None else effective_from
+    text = stamp.date().isoformat() if stamp.time() == stamp.min.time() else stamp.isoformat()
+    return f"{model}@{text}"
 
 
 def decimal_text(value: Decimal) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from conftest import HAIKU, otlp_json_request, otlp_json_span
-from finance_helpers import WebhookReceiver, launch_clocked
+from helpers.finance import WebhookReceiver, launch_clocked
 
 NOW = datetime(2026, 11, 16, 12, tzinfo=UTC)
 NS = 1_000_000_000

@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 import pyarrow as pa
 import pytest
-from conftest import launch_collector, otlp_json_request, otlp_json_span
+from helpers.collector import launch_collector
+from helpers.otlp import otlp_json_request, otlp_json_span
 
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 NOV2 = NOV1 + 86_400_000_000_000
@@ -60,10 +61,10 @@ DATA = [
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    collector = launch_collector(tmp_path_factory.mktemp("api"), mode="thread")
+    collector = launch_collector(tmp_path_factory.mktemp("api"), mode="asgi")
     try:
         for resource, spans in DATA:
-            response = httpx.post(collector.url + "/v1/traces", json=otlp_json_request(spans, resource=resource))
+            response = collector.client.post("/v1/traces", json=otlp_json_request(spans, resource=resource))
             assert response.status_code == 200 and response.json() == {}
         yield collector
     finally:
@@ -71,7 +72,7 @@ def api(tmp_path_factory):
 
 
 def get(api, path, **params) -> httpx.Response:
-    return httpx.get(api.url + path, params=params, timeout=10)
+    return api.client.get(path, params=params)
 
 
 def test_spend_by_day_and_layer(api):
@@ -197,7 +198,7 @@ def test_review_queue(api):
         ("/api/v1/calls", {"limit": "-1"}, "limit must be >= 0"),
         ("/api/v1/calls", {"offset": "x"}, "offset must be an integer"),
         ("/api/v1/calls", {"limit": "100001"}, "at most"),
-        ("/api/v1/calls", {"pricing_unknown": "maybe"}, "pricing_unknown must be true or false"),
+        ("/api/v1/calls", {"pricing_unknown": "maybe"}, "pricing_unknown must be one of true/false/1/0/yes/no"),
     ],
 )
 def test_bad_parameters_are_400_with_a_message(api, path, params, message):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
-from conftest import otlp_json_request, otlp_json_span
 from google.rpc.status_pb2 import Status
+from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 INGEST = "sk-test-not-a-real-key-ingest"
@@ -22,7 +21,7 @@ CARD = {"model": "auth-model", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2
 def collector(start_collector, tmp_path):
     return start_collector(
         tmp_path,
-        mode="thread",
+        mode="asgi",
         TOKENLEDGER_INGEST_TOKEN=INGEST,
         TOKENLEDGER_READ_TOKEN=READ,
         TOKENLEDGER_ADMIN_TOKEN=ADMIN,
@@ -33,16 +32,16 @@ def _auth(token):
     return {"authorization": f"Bearer {token}"} if token else {}
 
 
-def ingest(url, token):
-    return httpx.post(url + "/v1/traces", content=BODY, headers={"content-type": "application/json", **_auth(token)})
+def ingest(client, token):
+    return client.post("/v1/traces", content=BODY, headers={"content-type": "application/json", **_auth(token)})
 
 
-def read(url, token):
-    return httpx.get(url + "/api/v1/spend", headers=_auth(token))
+def read(client, token):
+    return client.get("/api/v1/spend", headers=_auth(token))
 
 
-def add_card(url, token):
-    return httpx.post(url + "/api/v1/rates?dry_run=true", json=CARD, headers=_auth(token))
+def add_card(client, token):
+    return client.post("/api/v1/rates?dry_run=true", json=CARD, headers=_auth(token))
 
 
 @pytest.mark.parametrize(
@@ -57,24 +56,24 @@ def add_card(url, token):
 )
 def test_scopes(collector, token, can_ingest, can_read, can_add_card):
     expected = {True: 200, False: 401}
-    assert ingest(collector.url, token).status_code == expected[can_ingest]
-    assert read(collector.url, token).status_code == expected[can_read]
-    assert add_card(collector.url, token).status_code == expected[can_add_card]
-    assert httpx.get(collector.url + "/healthz").status_code == 200  # health needs no token
+    assert ingest(collector.client, token).status_code == expected[can_ingest]
+    assert read(collector.client, token).status_code == expected[can_read]
+    assert add_card(collector.client, token).status_code == expected[can_add_card]
+    assert collector.client.get("/healthz").status_code == 200  # health needs no token
     # A refused ingest stores nothing; an accepted one stores the call.
-    stored = httpx.get(collector.url + "/api/v1/calls", headers=_auth(ADMIN)).json()["rows"]
+    stored = collector.client.get("/api/v1/calls", headers=_auth(ADMIN)).json()["rows"]
     assert [r["span_id"] for r in stored] == (["00000000000000a1"] if can_ingest else [])
 
 
 @pytest.mark.parametrize("token", [None, "sk-test-wrong"])
 def test_ingest_401_is_a_google_rpc_status_in_the_request_encoding(collector, token):
-    response = ingest(collector.url, token)
+    response = ingest(collector.client, token)
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["code"] == 16  # UNAUTHENTICATED
     assert "bearer token" in response.json()["message"]
-    proto = httpx.post(
-        collector.url + "/v1/traces",
+    proto = collector.client.post(
+        "/v1/traces",
         content=ExportTraceServiceRequest().SerializeToString(),
         headers={"content-type": "application/x-protobuf", **_auth(token)},
     )
@@ -85,16 +84,20 @@ def test_ingest_401_is_a_google_rpc_status_in_the_request_encoding(collector, to
 
 
 def test_401_names_no_token_and_asks_for_bearer(collector):
-    response = read(collector.url, "sk-test-wrong")
+    response = read(collector.client, "sk-test-wrong")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert "sk-test" not in response.text
 
 
+@pytest.mark.e2e
 def test_tokens_never_reach_the_log(start_collector, tmp_path):
-    collector = start_collector(tmp_path, TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_INGEST_TOKEN=INGEST)
-    ingest(collector.url, "sk-test-wrong")
-    ingest(collector.url, INGEST)
+    # The real process: everything it prints (uvicorn included) is checked, not only the collector's log records.
+    collector = start_collector(
+        tmp_path, mode="subprocess", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_INGEST_TOKEN=INGEST
+    )
+    ingest(collector.client, "sk-test-wrong")
+    ingest(collector.client, INGEST)
     collector.stop()
     logs = collector.logs()
     assert "routes: bearer token required" in logs
@@ -102,9 +105,9 @@ def test_tokens_never_reach_the_log(start_collector, tmp_path):
 
 
 def test_open_when_no_token_is_set_and_says_so(start_collector, tmp_path):
-    collector = start_collector(tmp_path)
-    assert ingest(collector.url, None).status_code == 200
-    assert read(collector.url, None).status_code == 200
-    assert add_card(collector.url, None).status_code == 200
+    collector = start_collector(tmp_path, mode="asgi")
+    assert ingest(collector.client, None).status_code == 200
+    assert read(collector.client, None).status_code == 200
+    assert add_card(collector.client, None).status_code == 200
     collector.stop()
     assert "collector is OPEN" in collector.logs()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
-import httpx
-from conftest import otlp_json_request, otlp_json_span
+from helpers.otlp import otlp_json_request, otlp_json_span
 
 JSON = {"content-type": "application/json"}
 UNKNOWN = {
@@ -18,11 +17,11 @@ HAIKU = {**UNKNOWN, "gen_ai.request.model": "claude-haiku-4-5"}
 
 
 def test_an_estimated_row_stores_no_card_id_and_a_priced_one_does(start_collector, tmp_path):
-    collector = start_collector(tmp_path, mode="thread")
+    collector = start_collector(tmp_path, mode="asgi")
     spans = [otlp_json_span("00000000000000f1", UNKNOWN), otlp_json_span("00000000000000f2", HAIKU)]
     body = json.dumps(otlp_json_request(spans)).encode()
-    assert httpx.post(collector.url + "/v1/traces", content=body, headers=JSON).status_code == 200
-    rows = {r["span_id"]: r for r in httpx.get(collector.url + "/api/v1/calls").json()["rows"]}
+    assert collector.client.post("/v1/traces", content=body, headers=JSON).status_code == 200
+    rows = {r["span_id"]: r for r in collector.client.get("/api/v1/calls").json()["rows"]}
     estimated, priced = rows["00000000000000f1"], rows["00000000000000f2"]
     assert estimated["pricing_unknown"] is True and estimated["card_id"] is None
     assert estimated["cost_usd"] == "0.001"  # the estimate is kept, at the default model's rates
@@ -30,8 +29,8 @@ def test_an_estimated_row_stores_no_card_id_and_a_priced_one_does(start_collecto
     # A card for the model prices the row and names the card.
     card = {"model": "mystery-model-9", "input_usd_per_mtok": 2, "output_usd_per_mtok": 4}
     card["effective_from"] = "2025-01-01"
-    assert httpx.post(collector.url + "/api/v1/rates", json=card).status_code == 201
-    (row,) = httpx.get(collector.url + "/api/v1/calls", params={"model": "mystery-model-9"}).json()["rows"]
+    assert collector.client.post("/api/v1/rates", json=card).status_code == 201
+    (row,) = collector.client.get("/api/v1/calls", params={"model": "mystery-model-9"}).json()["rows"]
     assert (row["card_id"], row["cost_usd"], row["pricing_unknown"]) == ("mystery-model-9@2025-01-01", "0.002", False)
 
 
@@ -50,7 +49,7 @@ def test_rows_estimated_before_are_cleared_by_a_migration(start_collector, tmp_p
     )
     store._con.execute("DELETE FROM _migrations WHERE name = 'm004_estimates_name_no_card'")
     store.close()
-    collector = start_collector(tmp_path, mode="thread")
+    collector = start_collector(tmp_path, mode="asgi")
     collector.stop()
     con = duckdb.connect(str(tmp_path / "tokenledger.duckdb"))
     try:

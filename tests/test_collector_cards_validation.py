@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
 import pytest
 
 import rates
@@ -30,9 +29,9 @@ BAD = [
 
 @pytest.fixture(scope="module")
 def collector(tmp_path_factory):
-    from conftest import launch_collector
+    from helpers.collector import launch_collector
 
-    handle = launch_collector(tmp_path_factory.mktemp("cards"), mode="thread")
+    handle = launch_collector(tmp_path_factory.mktemp("cards"), mode="asgi")
     yield handle
     handle.stop()
 
@@ -47,10 +46,10 @@ def test_card_from_mapping_refuses_values_the_store_cannot_hold(change, message)
 @pytest.mark.parametrize("dry_run", ["true", "false"])
 def test_post_rates_with_a_value_the_store_cannot_hold_is_400(collector, change, message, dry_run):
     body = {k: v for k, v in {**CARD, **change}.items() if k != "source"}
-    response = httpx.post(collector.url + "/api/v1/rates", params={"dry_run": dry_run}, json=body)
+    response = collector.client.post("/api/v1/rates", params={"dry_run": dry_run}, json=body)
     assert response.status_code == 400, response.text
     assert message in response.json()["detail"]
-    cards = httpx.get(collector.url + "/api/v1/rates").json()["cards"]
+    cards = collector.client.get("/api/v1/rates").json()["cards"]
     assert not any(c["model"] == CARD["model"] for c in cards)
 
 
@@ -63,7 +62,7 @@ def test_the_largest_accepted_values_store_and_reprice(collector):
         "output_usd_per_mtok": "0.000000000001",
         "long_context": {"above_input_tokens": 2**63 - 1},
     }
-    response = httpx.post(collector.url + "/api/v1/rates", json=body)
+    response = collector.client.post("/api/v1/rates", json=body)
     assert response.status_code == 201, response.text
     card = response.json()["card"]
     assert card["input_usd_per_mtok"] == "1000000" and card["output_usd_per_mtok"] == "0.000000000001"

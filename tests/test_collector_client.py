@@ -22,7 +22,7 @@ _APP = textwrap.dedent(
 
     url = sys.argv[1]
     provider = llm.configure_telemetry(service_name="bff", endpoint=url, environment="test")
-    usage = FakeUsage(input_tokens=1500, output_tokens=80, cache_read_tokens=1000, cache_creation_tokens=200)
+    usage = FakeUsage(input_tokens=1500, output_tokens=80, cache_read_tokens=1000, cache_write_tokens=200)
     log = logging.getLogger("app")
     with FakeAnthropic(usage=lambda body: usage) as fake:
         os.environ["ANTHROPIC_API_KEY"] = "sk-test-not-a-real-key"
@@ -47,6 +47,7 @@ def collector(start_collector, tmp_path):
     return start_collector(tmp_path, mode="thread")
 
 
+@pytest.mark.e2e
 def test_client_spans_land_priced_with_our_attribution(collector, tmp_path):
     script = tmp_path / "app.py"
     script.write_text(_APP)

@@ -1,4 +1,7 @@
-"""End to end: the real `tokenledger collector` process, fed by the OpenTelemetry SDK's OTLP exporter."""
+"""End to end: the real `tokenledger collector` process (marker e2e), fed by the OpenTelemetry SDK's OTLP exporter.
+
+The dedupe across exports needs no process of its own: it runs against the app under uvicorn in a thread.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import subprocess
 import sys
 from decimal import Decimal
 
-import httpx
-from conftest import ROOT, free_port
+import pytest
+from helpers.collector import ROOT, free_port
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 
@@ -35,12 +38,13 @@ def _chat_span(tracer, index: int, *, model="claude-haiku-4-5", layer="chat", st
     span.end(end_time=start + index * 1_000_000_000 + 250_000_000)
 
 
+@pytest.mark.e2e
 def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans, tmp_path):
-    collector = start_collector(tmp_path)
+    collector = start_collector(tmp_path, mode="subprocess")
     results = send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(5)], service_name="bff")
     assert results == [SpanExportResult.SUCCESS] * 5
 
-    spend = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "layer,model"}).json()["rows"]
+    spend = collector.client.get("/api/v1/spend", params={"group_by": "layer,model"}).json()["rows"]
     assert spend == [
         {
             "layer": "chat",
@@ -61,38 +65,44 @@ def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans,
     # Acknowledged means committed: a SIGKILL (no shutdown hook) loses nothing.
     collector.kill()
     collector.start()
-    calls = httpx.get(collector.url + "/api/v1/calls").json()
+    calls = collector.client.get("/api/v1/calls").json()
     assert calls["total"] == 5
     assert {Decimal(r["cost_usd"]) for r in calls["rows"]} == {Decimal("0.0015")}
     assert {r["service"] for r in calls["rows"]} == {"bff"}
 
 
+@pytest.mark.e2e
 def test_a_clean_stop_leaves_everything_in_the_database_file(start_collector, send_spans, tmp_path):
-    collector = start_collector(tmp_path)
+    collector = start_collector(tmp_path, mode="subprocess")
     send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(3)])
     wal = collector.db_path.with_name(collector.db_path.name + ".wal")
     assert wal.exists() and wal.stat().st_size > 0  # committed rows sit in the WAL while the collector runs
     collector.stop()  # SIGTERM: a clean shutdown checkpoints
     assert not wal.exists() or wal.stat().st_size == 0
     collector.start()
-    assert httpx.get(collector.url + "/api/v1/calls").json()["total"] == 3
+    assert collector.client.get("/api/v1/calls").json()["total"] == 3
 
 
-def test_same_response_id_from_a_second_export_is_the_same_call(collector_server, send_spans):
+def test_same_response_id_from_a_second_export_is_the_same_call(start_collector, send_spans, tmp_path):
+    collector = start_collector(tmp_path, mode="thread")
     # Each export has fresh span ids but the same gen_ai.response.id values: one provider call each.
     for _ in range(2):
-        send_spans(collector_server.url, lambda t: [_chat_span(t, i) for i in range(3)])
-    assert httpx.get(collector_server.url + "/api/v1/calls").json()["total"] == 3
+        send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(3)])
+    assert collector.client.get("/api/v1/calls").json()["total"] == 3
 
 
-def test_a_second_collector_on_the_same_file_fails_clearly(collector_server):
-    argv = [sys.executable, "-m", "tokenledger", "collector", "--db", str(collector_server.db_path)]
+@pytest.mark.e2e
+def test_a_second_collector_on_the_same_file_fails_clearly(start_collector, tmp_path):
+    # The first holds the file from this test process (DuckDB's lock is per process); the second is the real CLI.
+    first = start_collector(tmp_path, mode="thread")
+    argv = [sys.executable, "-m", "tokenledger", "collector", "--db", str(first.db_path)]
     done = subprocess.run([*argv, "--port", str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot open")
-    assert httpx.get(collector_server.url + "/healthz").status_code == 200  # the first one is unharmed
+    assert first.client.get("/healthz").status_code == 200  # the first one is unharmed
 
 
+@pytest.mark.e2e
 def test_bad_settings_fail_at_start_naming_the_variable(tmp_path):
     env = {**os.environ, "TOKENLEDGER_MAX_BODY_BYTES": "lots"}
     argv = [sys.executable, "-m", "tokenledger", "collector", "--db", str(tmp_path / "x.duckdb")]

@@ -7,10 +7,9 @@ import logging
 import threading
 import time
 
-import httpx
-from conftest import otlp_json_request, otlp_json_span
 from fastapi.testclient import TestClient
 from google.protobuf import json_format
+from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector import Settings, Store, create_app
@@ -41,30 +40,30 @@ def test_too_many_waiting_writes_is_429_with_retry_after(start_collector, tmp_pa
     with store._write_lock:  # the writer is busy: the first request waits for it
         worker = threading.Thread(
             target=lambda: first.setdefault(
-                "r", httpx.post(collector.url + "/v1/traces", content=_body("01" * 8), headers=JSON, timeout=30)
+                "r", collector.client.post("/v1/traces", content=_body("01" * 8), headers=JSON, timeout=30)
             )
         )
         worker.start()
         _wait_until(lambda: gate._in_flight == 1)
-        second = httpx.post(collector.url + "/v1/traces", content=_body("02" * 8), headers=JSON, timeout=30)
+        second = collector.client.post("/v1/traces", content=_body("02" * 8), headers=JSON, timeout=30)
         assert second.status_code == 429
         assert second.headers["retry-after"] == "7"
-        assert httpx.get(collector.url + "/healthz").status_code == 200  # the event loop stays responsive
+        assert collector.client.get("/healthz").status_code == 200  # the event loop stays responsive
     worker.join(timeout=30)
     assert first["r"].status_code == 200
-    rows = httpx.get(collector.url + "/api/v1/calls").json()["rows"]
+    rows = collector.client.get("/api/v1/calls").json()["rows"]
     assert [r["span_id"] for r in rows] == ["01" * 8]
 
 
 def test_store_that_cannot_write_is_503_with_retry_after(start_collector, tmp_path):
     collector = start_collector(tmp_path, mode="thread", TOKENLEDGER_RETRY_AFTER_S="3")
     collector.app.state.store.close()  # the DuckDB connection is gone: every write and read fails in DuckDB
-    response = httpx.post(collector.url + "/v1/traces", content=_body("03" * 8), headers=JSON)
+    response = collector.client.post("/v1/traces", content=_body("03" * 8), headers=JSON)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "3"
-    read = httpx.get(collector.url + "/api/v1/spend")
+    read = collector.client.get("/api/v1/spend")
     assert read.status_code == 503 and read.headers["retry-after"] == "3"
-    assert httpx.get(collector.url + "/healthz").status_code == 503
+    assert collector.client.get("/healthz").status_code == 503
 
 
 class _BuggyStore(Store):
@@ -93,7 +92,7 @@ def test_waiting_ingests_never_starve_health_and_reads(start_collector, tmp_path
     answers: dict[int, int] = {}
 
     def send(i: int) -> None:
-        response = httpx.post(collector.url + "/v1/traces", content=_body(f"{i + 1:016x}"), headers=JSON, timeout=60)
+        response = collector.client.post("/v1/traces", content=_body(f"{i + 1:016x}"), headers=JSON, timeout=60)
         answers[i] = response.status_code
 
     with store._write_lock:  # a slow writer: every ingest waits for it
@@ -101,15 +100,15 @@ def test_waiting_ingests_never_starve_health_and_reads(start_collector, tmp_path
         for worker in workers:
             worker.start()
         _wait_until(lambda: gate._in_flight == pending)
-        assert httpx.get(collector.url + "/healthz", timeout=10).status_code == 200
-        spend = httpx.get(collector.url + "/api/v1/spend", timeout=10)
+        assert collector.client.get("/healthz", timeout=10).status_code == 200
+        spend = collector.client.get("/api/v1/spend", timeout=10)
         assert spend.status_code == 200 and spend.json()["rows"] == []
-        extra = httpx.post(collector.url + "/v1/traces", content=_body("ff" * 8), headers=JSON, timeout=10)
+        extra = collector.client.post("/v1/traces", content=_body("ff" * 8), headers=JSON, timeout=10)
         assert extra.status_code == 429 and "retry-after" in extra.headers
     for worker in workers:
         worker.join(timeout=60)
     assert answers == {i: 200 for i in range(pending)}
-    assert httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["total"] == pending
+    assert collector.client.get("/api/v1/calls", params={"limit": 1000}).json()["total"] == pending
 
 
 class _BuggyWriter(Store):
@@ -146,13 +145,13 @@ def test_a_busy_collector_says_429_before_reading_the_body(start_collector, tmp_
     with store._write_lock:
         worker = threading.Thread(
             target=lambda: first.setdefault(
-                "r", httpx.post(collector.url + "/v1/traces", content=_body("01" * 8), headers=JSON, timeout=30)
+                "r", collector.client.post("/v1/traces", content=_body("01" * 8), headers=JSON, timeout=30)
             )
         )
         worker.start()
         _wait_until(lambda: gate._in_flight == 1)
         # A body over the limit would be a 413 once read: the busy answer comes first, without reading it.
-        big = httpx.post(collector.url + "/v1/traces", content=b"{" + b" " * 5000 + b"}", headers=JSON, timeout=30)
+        big = collector.client.post("/v1/traces", content=b"{" + b" " * 5000 + b"}", headers=JSON, timeout=30)
         assert big.status_code == 429
     worker.join(timeout=30)
     assert first["r"].status_code == 200

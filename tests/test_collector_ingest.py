@@ -1,4 +1,4 @@
-"""POST /v1/traces: encodings, status codes, replay, the dedupe rule and partial success, over real HTTP."""
+"""POST /v1/traces: encodings, status codes, replay, the dedupe rule and partial success (the app in-process)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zlib
 
 import httpx
 import pytest
-from conftest import HAIKU, JSON, PROTO, otlp_json_request, otlp_json_span
+from helpers.otlp import HAIKU, JSON, PROTO, otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -17,16 +17,16 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 @pytest.fixture
 def collector(start_collector, tmp_path):
-    return start_collector(tmp_path, mode="thread")
+    return start_collector(tmp_path, mode="asgi")
 
 
 def post(collector, payload, headers=JSON, **kwargs) -> httpx.Response:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return httpx.post(collector.url + "/v1/traces", content=body, headers=headers, timeout=10, **kwargs)
+    return collector.client.post("/v1/traces", content=body, headers=headers, **kwargs)
 
 
 def calls(collector) -> list[dict]:
-    return httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["rows"]
+    return collector.client.get("/api/v1/calls", params={"limit": 1000}).json()["rows"]
 
 
 def test_json_hex_ids_int64_strings_and_numbers_unknown_fields(collector):
@@ -187,7 +187,7 @@ def test_undecodable_body_is_400(collector, body, headers):
 @pytest.mark.parametrize("content_type", ["text/plain", "application/grpc", None])
 def test_other_content_types_are_415(collector, content_type):
     headers = {"content-type": content_type} if content_type else {}
-    response = httpx.post(collector.url + "/v1/traces", content=b"{}", headers=headers)
+    response = collector.client.post("/v1/traces", content=b"{}", headers=headers)
     assert response.status_code == 415
 
 
@@ -197,6 +197,7 @@ def test_unknown_content_encoding_is_415(collector):
 
 
 def test_body_over_the_limit_is_413_compressed_or_not(start_collector, tmp_path):
+    # Real HTTP here: the streamed body below reaches the app chunked, through uvicorn.
     collector = start_collector(tmp_path, mode="thread", TOKENLEDGER_MAX_BODY_BYTES="4096")
     big = json.dumps(otlp_json_request([otlp_json_span(f"{i:016x}", HAIKU) for i in range(1, 40)])).encode()
     assert len(big) > 4096
@@ -209,7 +210,7 @@ def test_body_over_the_limit_is_413_compressed_or_not(start_collector, tmp_path)
     bomb = gzip.compress(b" " * (50 * 1024 * 1024))
     assert post(collector, bomb, headers={**JSON, "content-encoding": "gzip"}).status_code == 413
     # A streamed body (no Content-Length) is cut off at the limit too.
-    response = httpx.post(collector.url + "/v1/traces", content=iter([big[:3000], big[3000:]]), headers=JSON)
+    response = collector.client.post("/v1/traces", content=iter([big[:3000], big[3000:]]), headers=JSON)
     assert response.status_code == 413
     assert calls(collector) == []
     small = json.dumps(otlp_json_request([otlp_json_span("00000000000000aa", HAIKU)])).encode()

@@ -13,14 +13,13 @@ import textwrap
 from decimal import Decimal
 
 import anthropic
-import httpx
 import pytest
 
 from rates import compute_cost_usd
 from tokenledger.fakes import FakeAnthropic, FakeUsage
 
 KEY = "sk-test-not-a-real-key"
-USAGE = FakeUsage(input_tokens=1500, output_tokens=80, cache_read_tokens=1000, cache_creation_tokens=200)
+USAGE = FakeUsage(input_tokens=1500, output_tokens=80, cache_read_tokens=1000, cache_write_tokens=200)
 # 300 uncached x $1 + 1000 cache reads x $0.10 + 200 cache writes x $1.25 + 80 output x $5, per million tokens
 EXPECTED_COST = Decimal("0.00105")
 
@@ -51,7 +50,7 @@ def _create_and_stream(client: anthropic.Anthropic) -> None:
 
 
 def _rows(collector) -> list[dict]:
-    rows = httpx.get(collector.url + "/api/v1/calls", params={"limit": 100}).json()["rows"]
+    rows = collector.client.get("/api/v1/calls", params={"limit": 100}).json()["rows"]
     return sorted(rows, key=lambda r: r["start_time"])
 
 
@@ -126,7 +125,7 @@ def test_sdk_tracing_plus_a_second_instrumentation_is_one_row_per_call(collector
     rows = _rows(collector)
     assert len(rows) == 2  # four spans, two provider calls
     assert len({r["response_id"] for r in rows}) == 2
-    spend = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "none"}).json()["rows"][0]
+    spend = collector.client.get("/api/v1/spend", params={"group_by": "none"}).json()["rows"][0]
     assert spend["calls"] == 2
 
 
@@ -155,6 +154,7 @@ _LOGFIRE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_logfire_in_its_own_process(collector, fake, tmp_path):
     # Logfire configures the global tracer provider, so it runs in a child process to keep this one clean.
     script = tmp_path / "logfire_app.py"

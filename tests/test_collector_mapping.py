@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import httpx
 import pytest
-from conftest import otlp_json_request, otlp_json_span
 from google.protobuf import json_format
+from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from collector.mapping import InvalidSpan, map_span
 from collector.otlp import _convert
+from collector.row import CallRow
 
 
 def span(attrs: dict, *, status_code: int = 0) -> Span:
@@ -21,7 +21,7 @@ def span(attrs: dict, *, status_code: int = 0) -> Span:
     return json_format.ParseDict(raw, Span(), ignore_unknown_fields=True)
 
 
-def row(attrs: dict, resource: dict | None = None, scope: str = "tests", status_code: int = 0) -> dict | None:
+def row(attrs: dict, resource: dict | None = None, scope: str = "tests", status_code: int = 0) -> CallRow | None:
     return map_span(resource or {"service.name": "svc"}, scope, "1", span(attrs, status_code=status_code))
 
 
@@ -45,11 +45,11 @@ BASE = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4
     ],
 )
 def test_provider_variants(attrs, expected):
-    assert row({**BASE, **attrs})["provider"] == expected
+    assert row({**BASE, **attrs}).provider == expected
 
 
 def test_provider_unknown_stays_null():
-    assert row({**BASE, "gen_ai.request.model": "mystery-1"})["provider"] is None
+    assert row({**BASE, "gen_ai.request.model": "mystery-1"}).provider is None
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_provider_unknown_stays_null():
 def test_model_variants(attrs, model, request_model):
     attrs = {"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 1, **attrs}
     got = row(attrs)
-    assert (got["model"], got["request_model"]) == (model, request_model)
+    assert (got.model, got.request_model) == (model, request_model)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_model_variants(attrs, model, request_model):
 )
 def test_token_variants(attrs):
     got = row({"gen_ai.request.model": "claude-haiku-4-5", **attrs})
-    assert (got["input_tokens"], got["output_tokens"]) == (100, 20)
+    assert (got.input_tokens, got.output_tokens) == (100, 20)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_token_variants(attrs):
 )
 def test_cache_variants_input_includes_cache(read_key, write_key):
     got = row({**BASE, "gen_ai.usage.input_tokens": 1500, read_key: 1000, write_key: 200})
-    assert (got["input_tokens"], got["cache_read_tokens"], got["cache_write_tokens"]) == (1500, 1000, 200)
+    assert (got.input_tokens, got.cache_read_tokens, got.cache_write_tokens) == (1500, 1000, 200)
 
 
 def test_openlit_anthropic_input_excludes_cache_so_it_is_added():
@@ -103,23 +103,23 @@ def test_openlit_anthropic_input_excludes_cache_so_it_is_added():
         "gen_ai.usage.cache_read_input_tokens": 1000,
         "gen_ai.usage.cache_creation_input_tokens": 200,
     }
-    assert row(attrs, scope="openlit.otel.tracing")["input_tokens"] == 1500
-    assert row(attrs, resource={"telemetry.sdk.name": "openlit"}, scope="x")["input_tokens"] == 1500
+    assert row(attrs, scope="openlit.otel.tracing").input_tokens == 1500
+    assert row(attrs, resource={"telemetry.sdk.name": "openlit"}, scope="x").input_tokens == 1500
     # Not OpenLIT, and already inclusive: left alone.
-    assert row({**attrs, "gen_ai.usage.input_tokens": 1500})["input_tokens"] == 1500
+    assert row({**attrs, "gen_ai.usage.input_tokens": 1500}).input_tokens == 1500
 
 
 def test_input_below_the_cache_counts_is_read_as_exclusive():
     got = row({**BASE, "gen_ai.usage.input_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 500})
-    assert got["input_tokens"] == 510
+    assert got.input_tokens == 510
 
 
 def test_reasoning_tokens():
     got = row({**BASE, "gen_ai.usage.output_tokens": 900, "gen_ai.usage.reasoning.output_tokens": 700})
-    assert (got["output_tokens"], got["reasoning_tokens"]) == (900, 700)
+    assert (got.output_tokens, got.reasoning_tokens) == (900, 700)
     # A completion count below the reasoning count left reasoning out (xAI's completion_tokens): added.
     got = row({**BASE, "gen_ai.usage.output_tokens": 200, "gen_ai.usage.reasoning.output_tokens": 700})
-    assert (got["output_tokens"], got["reasoning_tokens"]) == (900, 700)
+    assert (got.output_tokens, got.reasoning_tokens) == (900, 700)
 
 
 @pytest.mark.parametrize(
@@ -136,15 +136,15 @@ def test_reasoning_tokens():
 )
 def test_reported_cost_variants(attrs, cost, source):
     got = row({**BASE, **attrs})
-    assert (got["reported_cost_usd"], got["reported_cost_source"]) == (cost, source)
+    assert (got.reported_cost_usd, got.reported_cost_source) == (cost, source)
 
 
 def test_layer_service_environment():
     ours = row({**BASE, "tokenledger.layer": "drafts"}, resource={"service.name": "backend"})
-    assert (ours["layer"], ours["service"]) == ("drafts", "backend")
+    assert (ours.layer, ours.service) == ("drafts", "backend")
     theirs = row(BASE, resource={"service.name": "backend", "deployment.environment.name": "prod"})
-    assert (theirs["layer"], theirs["environment"]) == ("backend", "prod")
-    assert row(BASE, resource={"deployment.environment": "staging"})["environment"] == "staging"
+    assert (theirs.layer, theirs.environment) == ("backend", "prod")
+    assert row(BASE, resource={"deployment.environment": "staging"}).environment == "staging"
 
 
 def test_our_client_attributes():
@@ -158,17 +158,17 @@ def test_our_client_attributes():
             "tokenledger.pricing_unknown": False,
         }
     )
-    assert (got["response_id"], got["streaming"], got["ttft_ms"]) == ("msg_01", True, 312.5)
-    assert got["requested_model"] == "claude-opus-4-1"
-    assert got["attribution_score"] == 0  # no tokenledger.layer, no reported cost
+    assert (got.response_id, got.streaming, got.ttft_ms) == ("msg_01", True, 312.5)
+    assert got.requested_model == "claude-opus-4-1"
+    assert got.attribution_score == 0  # no tokenledger.layer, no reported cost
 
 
 def test_errors():
     failed = row({**BASE, "error.type": "LLMUpstreamError"}, status_code=2)
-    assert (failed["status"], failed["error_type"]) == ("error", "LLMUpstreamError")
+    assert (failed.status, failed.error_type) == ("error", "LLMUpstreamError")
     # A failed call with no tokens and no response id is still a call (it counts in the error rate).
     bare = row({"gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "error.type": "timeout"})
-    assert bare["status"] == "error" and bare["input_tokens"] == 0
+    assert bare.status == "error" and bare.input_tokens == 0
 
 
 @pytest.mark.parametrize(
@@ -201,13 +201,13 @@ def test_invalid_counts_raise(attrs, message):
 def test_openinference_response_id_comes_from_its_output_json_only():
     output = json.dumps({"id": "msg_oi", "content": [{"text": "secret reply"}]})
     got = row({**BASE, "output.mime_type": "application/json", "output.value": output})
-    assert got["response_id"] == "msg_oi"
+    assert got.response_id == "msg_oi"
     assert "secret reply" not in json.dumps(got, default=str)
 
 
 def test_openlit_payload_end_to_end(start_collector, tmp_path):
     """OpenLIT cannot be installed beside our pins: its Anthropic span's attribute set, written by hand."""
-    collector = start_collector(tmp_path, mode="thread")
+    collector = start_collector(tmp_path, mode="asgi")
     attrs = {
         "gen_ai.system": "anthropic",
         "gen_ai.operation.name": "chat",
@@ -233,9 +233,9 @@ def test_openlit_payload_end_to_end(start_collector, tmp_path):
         },
         scope="openlit.otel.tracing",
     )
-    response = httpx.post(collector.url + "/v1/traces", json=payload)
+    response = collector.client.post("/v1/traces", json=payload)
     assert response.status_code == 200 and response.json() == {}
-    (got,) = httpx.get(collector.url + "/api/v1/calls").json()["rows"]
+    (got,) = collector.client.get("/api/v1/calls").json()["rows"]
     assert (got["input_tokens"], got["cache_read_tokens"], got["cache_write_tokens"]) == (1500, 1000, 200)
     assert got["cost_usd"] == "0.00105" and got["reported_cost_usd"] == "0.00105"
     assert (got["streaming"], got["ttft_ms"], got["environment"]) == (True, 250.0, "production")

@@ -110,7 +110,9 @@ def test_spend_filtered_to_priced_rows_keeps_their_real_token_counts(api):
     assert analysis["unpriced_calls"] == 0 and analysis["cost_usd"] == analysis["priced_cost_usd"] == "0.018"
     assert "drafts" not in {r["layer"] for r in rows}  # only an unpriced call there
     bad = get(api, "/api/v1/spend", {"pricing_unknown": "maybe"})
-    assert bad.status_code == 400 and "pricing_unknown must be true or false" in bad.json()["detail"]
+    assert bad.status_code == 400 and "pricing_unknown must be one of true/false/1/0/yes/no" in bad.json()["detail"]
+    # One set of boolean words everywhere: the environment's `no` means false here too.
+    assert get(api, "/api/v1/spend", {"group_by": "layer", "pricing_unknown": " No "}).json()["rows"] == rows
 
 
 def test_call_filter_takes_one_value_or_several():

@@ -24,7 +24,7 @@ CALLS = [  # (span id, used, requested, input, output, environment)
 
 
 def _price(model: str, tokens_in: int, tokens_out: int) -> Decimal:
-    return rates.price_call(rates.default_book(), model, tokens_in, tokens_out, at=AT).cost_usd
+    return rates.price_call(rates.default_book(), model, rates.Usage(tokens_in, tokens_out), at=AT).cost_usd
 
 
 @pytest.fixture(scope="module")

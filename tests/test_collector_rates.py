@@ -6,15 +6,14 @@ import json
 import random
 from decimal import Decimal
 
-import httpx
 import pytest
-from conftest import otlp_json_request, otlp_json_span
+from helpers.otlp import otlp_json_request, otlp_json_span
 
 from collector.mapping import map_span
 from collector.otlp import decode
 from collector.pricing import price_row
-from collector.store import CallFilter, Store, money
-from rates import RateBook, card_from_mapping, price_call
+from collector.store import CallFilter, Store
+from rates import RateBook, Usage, card_from_mapping, money, price_call
 
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 DAY = 86_400_000_000_000
@@ -22,11 +21,11 @@ DAY = 86_400_000_000_000
 
 @pytest.fixture
 def collector(start_collector, tmp_path):
-    return start_collector(tmp_path, mode="thread")
+    return start_collector(tmp_path, mode="asgi")
 
 
 def ingest(collector, spans):
-    response = httpx.post(collector.url + "/v1/traces", json=otlp_json_request(spans))
+    response = collector.client.post("/v1/traces", json=otlp_json_request(spans))
     assert response.status_code == 200 and response.json() == {}
 
 
@@ -42,11 +41,11 @@ def call(span_id, model, day, input_tokens=1_000_000, output_tokens=0):
 
 def post_card(collector, card, dry_run=False):
     params = {"dry_run": "true"} if dry_run else {}
-    return httpx.post(collector.url + "/api/v1/rates", params=params, json=card)
+    return collector.client.post("/api/v1/rates", params=params, json=card)
 
 
 def rows(collector):
-    return {r["span_id"]: r for r in httpx.get(collector.url + "/api/v1/calls").json()["rows"]}
+    return {r["span_id"]: r for r in collector.client.get("/api/v1/calls").json()["rows"]}
 
 
 CARD = {
@@ -63,7 +62,7 @@ CARD = {
 def test_preview_apply_audit_and_review_queue(collector):
     # Three calls of an unpriced model, 1M input tokens each: estimated at haiku's $1/Mtok.
     ingest(collector, [call(f"a00000000000000{d}", "acme-large", d) for d in range(3)])
-    review = httpx.get(collector.url + "/api/v1/review").json()["models"]
+    review = collector.client.get("/api/v1/review").json()["models"]
     assert [(m["model"], m["calls"], m["estimated_cost_usd"]) for m in review] == [("acme-large", 3, "3")]
 
     preview = post_card(collector, CARD, dry_run=True)
@@ -74,7 +73,7 @@ def test_preview_apply_audit_and_review_queue(collector):
     assert (body["old_cost_usd"], body["new_cost_usd"], body["delta_usd"]) == ("2", "6", "4")
     assert body["card"]["card_id"] == "acme-large@2025-11-02"
     # A preview changes nothing.
-    assert httpx.get(collector.url + "/api/v1/repricings").json()["repricings"] == []
+    assert collector.client.get("/api/v1/repricings").json()["repricings"] == []
     assert all(r["pricing_unknown"] for r in rows(collector).values())
 
     applied = post_card(collector, CARD)
@@ -87,15 +86,15 @@ def test_preview_apply_audit_and_review_queue(collector):
         assert after[span_id]["pricing_unknown"] is False
         assert (after[span_id]["cost_usd"], after[span_id]["card_id"]) == ("3", "acme-large@2025-11-02")
 
-    (audit,) = httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]
+    (audit,) = collector.client.get("/api/v1/repricings").json()["repricings"]
     assert audit["model"] == "acme-large" and audit["card_id"] == "acme-large@2025-11-02"
     assert (audit["rows"], audit["old_cost_usd"], audit["new_cost_usd"], audit["delta_usd"]) == (2, "2", "6", "4")
     assert audit["note"] == "priced from the acme contract"
 
-    review = httpx.get(collector.url + "/api/v1/review").json()["models"]
+    review = collector.client.get("/api/v1/review").json()["models"]
     assert [(m["model"], m["calls"]) for m in review] == [("acme-large", 1)]  # only the call before the card
 
-    cards = httpx.get(collector.url + "/api/v1/rates").json()["cards"]
+    cards = collector.client.get("/api/v1/rates").json()["cards"]
     ours = [c for c in cards if c["model"] == "acme-large"]
     assert len(ours) == 1 and ours[0]["origin"] == "api" and ours[0]["input_usd_per_mtok"] == "3"
     assert {c["origin"] for c in cards if c["model"] == "claude-haiku-4-5"} == {"seed"}
@@ -149,7 +148,7 @@ def test_a_free_model_is_priced_zero_not_unknown(collector):
     assert post_card(collector, free).status_code == 201
     row = rows(collector)["d000000000000001"]
     assert (row["cost_usd"], row["pricing_unknown"]) == ("0", False)
-    (spend,) = httpx.get(collector.url + "/api/v1/spend", params={"group_by": "none"}).json()["rows"]
+    (spend,) = collector.client.get("/api/v1/spend", params={"group_by": "none"}).json()["rows"]
     assert (spend["unpriced_calls"], spend["cost_usd"]) == (0, "0")
 
 
@@ -177,21 +176,19 @@ def test_same_model_and_date_twice_is_400(collector):
 
 
 def test_not_json_is_400(collector):
-    response = httpx.post(
-        collector.url + "/api/v1/rates", content=b"{oops", headers={"content-type": "application/json"}
-    )
+    response = collector.client.post("/api/v1/rates", content=b"{oops", headers={"content-type": "application/json"})
     assert response.status_code == 400
 
 
 def test_cards_survive_a_restart(start_collector, tmp_path):
-    collector = start_collector(tmp_path, mode="thread")
+    collector = start_collector(tmp_path, mode="asgi")
     ingest(collector, [call("e000000000000001", "acme-large", 2)])
     assert post_card(collector, CARD).status_code == 201
     collector.restart()
     ingest(collector, [call("e000000000000002", "acme-large", 3)])
     got = rows(collector)
     assert {r["cost_usd"] for r in got.values()} == {"3"}
-    assert len(httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]) == 1
+    assert len(collector.client.get("/api/v1/repricings").json()["repricings"]) == 1
     assert Decimal(got["e000000000000002"]["cost_usd"]) == Decimal(3)
 
 
@@ -222,17 +219,19 @@ def test_sql_repricing_agrees_with_the_rates_engine_to_the_last_digit(collector)
     }
     assert post_card(collector, card).json()["rows"] == 200
     book = RateBook([card_from_mapping({**card, "source": "test"})])
-    stored = httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["rows"]
+    stored = collector.client.get("/api/v1/calls", params={"limit": 1000}).json()["rows"]
     assert len(stored) == 200
     assert any(r["input_tokens"] > 100_000 for r in stored) and any(r["input_tokens"] <= 100_000 for r in stored)
     for r in stored:
         price = price_call(
             book,
             "tiered-model",
-            r["input_tokens"],
-            r["output_tokens"],
-            cache_read_tokens=r["cache_read_tokens"],
-            cache_write_tokens=r["cache_write_tokens"],
+            Usage(
+                r["input_tokens"],
+                r["output_tokens"],
+                cache_read_tokens=r["cache_read_tokens"],
+                cache_write_tokens=r["cache_write_tokens"],
+            ),
         )
         assert Decimal(r["cost_usd"]) == money(price.cost_usd), r
 
@@ -244,8 +243,8 @@ def test_rows_priced_before_a_card_arrived_are_priced_again_at_insert(tmp_path):
         span = decode(json.dumps(body).encode(), "application/json").resource_spans[0].scope_spans[0].spans[0]
         old_book = store.book
         row = price_row(old_book, map_span({}, "tests", "1", span))
-        row["ingested_at"] = row["start_time"]
-        assert row["pricing_unknown"] is True
+        row.ingested_at = row.start_time
+        assert row.pricing_unknown is True
         card = json.loads(json.dumps({**CARD, "source": "test"}), parse_float=Decimal)  # as the API reads it
         store.add_card(card_from_mapping(card), dry_run=False)  # lands between pricing and insert
         assert store.insert_calls([row], priced_with=old_book, reprice=price_row) == 1

@@ -6,25 +6,25 @@ import json
 
 import httpx
 import pytest
-from conftest import HAIKU, JSON, otlp_json_request, otlp_json_span
+from helpers.otlp import HAIKU, JSON, otlp_json_request, otlp_json_span
 
 
 @pytest.fixture(scope="module")
 def collector(tmp_path_factory):
-    from conftest import launch_collector
+    from helpers.collector import launch_collector
 
-    handle = launch_collector(tmp_path_factory.mktemp("robust"), mode="thread")
+    handle = launch_collector(tmp_path_factory.mktemp("robust"), mode="asgi")
     yield handle
     handle.stop()
 
 
 def post(collector, payload) -> httpx.Response:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return httpx.post(collector.url + "/v1/traces", content=body, headers=JSON, timeout=10)
+    return collector.client.post("/v1/traces", content=body, headers=JSON)
 
 
 def rows_of(collector, trace_id: str) -> list[dict]:
-    rows = httpx.get(collector.url + "/api/v1/calls", params={"limit": 1000}).json()["rows"]
+    rows = collector.client.get("/api/v1/calls", params={"limit": 1000}).json()["rows"]
     return [r for r in rows if r["trace_id"] == trace_id]
 
 
@@ -48,7 +48,7 @@ def test_an_oversized_reported_cost_never_fails_the_batch(collector, trace_id, c
     # sums of reported costs cannot overflow either.
     assert stored["00000000000000b2"]["reported_cost_usd"] == stored_as
     assert stored["00000000000000b2"]["cost_usd"] == "0.0015"
-    assert httpx.get(collector.url + "/api/v1/spend", params={"group_by": "model"}).status_code == 200
+    assert collector.client.get("/api/v1/spend", params={"group_by": "model"}).status_code == 200
 
 
 def test_a_reported_cost_with_many_decimals_is_rounded_to_the_stored_precision(collector):
@@ -121,7 +121,7 @@ def test_unrealistic_token_counts_reject_the_span_and_spend_still_reads(collecto
     assert partial["rejectedSpans"] == "3"
     assert "gen_ai.usage.output_tokens must be at most 1000000000000" in partial["errorMessage"]
     assert [r["span_id"] for r in rows_of(collector, trace_id)] == ["00000000000000e4"]
-    assert httpx.get(collector.url + "/api/v1/spend").status_code == 200
+    assert collector.client.get("/api/v1/spend").status_code == 200
 
 
 def test_token_sums_past_int64_read_as_null_not_an_error(tmp_path):
@@ -153,6 +153,6 @@ def test_token_sums_past_int64_read_as_null_not_an_error(tmp_path):
     [{"end": "9999-12-31"}, {"start": "9999-12-31T23:59:59-05:00"}, {"end": "0001-01-01T00:00:00+05:00"}],
 )
 def test_dates_at_the_calendar_edge_are_400(collector, params):
-    response = httpx.get(collector.url + "/api/v1/spend", params=params)
+    response = collector.client.get("/api/v1/spend", params=params)
     assert response.status_code == 400
     assert next(iter(params)) in response.json()["detail"]

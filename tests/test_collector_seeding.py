@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import duckdb
-import httpx
-from conftest import otlp_json_request, otlp_json_span
 from fastapi.testclient import TestClient
+from helpers.otlp import otlp_json_request, otlp_json_span
 
 from collector import Settings, Store, create_app
 from collector.store._migrations import migrate
@@ -39,18 +38,18 @@ def test_a_card_seeded_at_start_reprices_stored_rows_with_an_audit_row(start_col
         assert row["pricing_unknown"] is True
     store.close()
 
-    collector = start_collector(tmp_path)  # the real command: opening the file seeds the missing card
-    (row,) = httpx.get(collector.url + "/api/v1/calls").json()["rows"]
+    collector = start_collector(tmp_path, mode="asgi")  # starting on the file (Store.open, as the CLI) seeds the card
+    (row,) = collector.client.get("/api/v1/calls").json()["rows"]
     assert row["pricing_unknown"] is False
     assert row["card_id"] == "claude-opus-4-1@2023-01-01"
     assert row["cost_usd"] == "15"
-    assert httpx.get(collector.url + "/api/v1/review").json()["models"] == []
-    audits = httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]
+    assert collector.client.get("/api/v1/review").json()["models"] == []
+    audits = collector.client.get("/api/v1/repricings").json()["repricings"]
     assert [(a["card_id"], a["rows"], a["old_cost_usd"], a["new_cost_usd"], a["note"]) for a in audits] == [
         ("claude-opus-4-1@2023-01-01", 1, "1", "15", "seeded from rates/cards.toml")
     ]
     collector.restart()  # nothing left to seed: no second audit row
-    assert len(httpx.get(collector.url + "/api/v1/repricings").json()["repricings"]) == 1
+    assert len(collector.client.get("/api/v1/repricings").json()["repricings"]) == 1
 
 
 def test_a_shipped_card_that_differs_from_the_stored_one_is_logged_and_the_stored_one_kept(start_collector, tmp_path):
@@ -59,10 +58,10 @@ def test_a_shipped_card_that_differs_from_the_stored_one_is_logged_and_the_store
     con = duckdb.connect(str(path))
     con.execute("UPDATE rate_cards SET input_usd_per_mtok = 99 WHERE model = 'claude-opus-4-1'")
     con.close()
-    collector = start_collector(tmp_path)
-    cards = httpx.get(collector.url + "/api/v1/rates").json()["cards"]
+    collector = start_collector(tmp_path, mode="asgi")  # logs(): the collector's log records
+    cards = collector.client.get("/api/v1/rates").json()["cards"]
     (opus,) = [c for c in cards if c["model"] == "claude-opus-4-1"]
     assert opus["input_usd_per_mtok"] == "99"
     logs = collector.logs()
     assert "claude-opus-4-1@2023-01-01" in logs and "differs from the stored card" in logs
-    assert httpx.get(collector.url + "/api/v1/repricings").json()["repricings"] == []
+    assert collector.client.get("/api/v1/repricings").json()["repricings"] == []

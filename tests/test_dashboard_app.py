@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.collector import launch_collector
+from helpers.otlp import export_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from streamlit.testing.v1 import AppTest
@@ -53,9 +55,7 @@ class SeedCall:
         return rates.price_call(
             rates.default_book(),
             self.model,
-            self.input_tokens,
-            self.output_tokens,
-            cache_read_tokens=self.cache_read_tokens,
+            rates.Usage(self.input_tokens, self.output_tokens, cache_read_tokens=self.cache_read_tokens),
             at=self.start,
         )
 
@@ -160,16 +160,42 @@ def expected_banner(calls: list[SeedCall] = SEED) -> str:
 # -- fixtures --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def seeded(start_collector, send_spans, tmp_path, monkeypatch):
-    """A collector (thread mode: same code, faster start) holding SEED; the app pointed at it with both tokens."""
-    handle = start_collector(tmp_path, mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
-    feed(
-        handle.url, lambda url, build, **kw: send_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw)
-    )
+def _feed_with_admin(url: str, send_spans) -> None:
+    feed(url, lambda url, build, **kw: send_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw))
+
+
+def _point_the_app_at(handle, monkeypatch) -> None:
     monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
     monkeypatch.setenv("TOKENLEDGER_READ_TOKEN", READ)
     monkeypatch.setenv("TOKENLEDGER_ADMIN_TOKEN", ADMIN)
+
+
+@pytest.fixture(scope="module")
+def seeded_once(tmp_path_factory):
+    """One collector (thread mode: real HTTP for the app) holding SEED, shared by the tests that only read."""
+    handle = launch_collector(
+        tmp_path_factory.mktemp("seeded"), mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ
+    )
+    try:
+        _feed_with_admin(handle.url, export_spans)
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def seeded(seeded_once, monkeypatch):
+    """The shared SEED collector, the app pointed at it with both tokens. For tests that change nothing."""
+    _point_the_app_at(seeded_once, monkeypatch)
+    return seeded_once
+
+
+@pytest.fixture
+def seeded_fresh(start_collector, send_spans, tmp_path, monkeypatch):
+    """A collector of this test's own holding SEED, the app pointed at it: for tests that change (or try to)."""
+    handle = start_collector(tmp_path, mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
+    _feed_with_admin(handle.url, send_spans)
+    _point_the_app_at(handle, monkeypatch)
     return handle
 
 
@@ -298,7 +324,7 @@ def test_policy_page_shows_the_substitution(seeded):
     paid = sub.price().cost_usd
     # the same tokens on the requested model's shipped card, at the call's time
     would = rates.price_call(
-        rates.default_book(), sub.requested_model, sub.input_tokens, sub.output_tokens, at=sub.start
+        rates.default_book(), sub.requested_model, rates.Usage(sub.input_tokens, sub.output_tokens), at=sub.start
     ).cost_usd
     assert would > paid
     assert (rows[0]["cost_usd"], rows[0]["requested_cost_usd"]) == (format_usd(paid), format_usd(would))
@@ -326,7 +352,7 @@ def test_policy_page_shows_an_unknown_requested_price_as_unknown(start_collector
     assert metric(at, "Paid for substituted calls") == format_usd(call.price().cost_usd)
 
 
-def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):
+def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded_fresh):
     at = open_app("review")
     queue = at.dataframe[0].value
     assert set(queue["model"]) == UNPRICED
@@ -365,7 +391,7 @@ def test_review_page_prices_a_model_and_it_leaves_the_queue(seeded):
     assert agents["Estimated (unpriced)"] == "$0.00" and agents["Priced"] == format_usd(new)
 
 
-def test_review_page_without_admin_token_says_so(seeded, monkeypatch):
+def test_review_page_without_admin_token_says_so(seeded_fresh, monkeypatch):
     monkeypatch.delenv("TOKENLEDGER_ADMIN_TOKEN")
     at = open_app("review")
     assert set(at.dataframe[0].value["model"]) == UNPRICED  # the read token still shows the queue
@@ -411,7 +437,10 @@ GEMINI = [  # genai-prices prices gemini-2.5-pro higher above 200k input tokens;
 def _priced_with(card: rates.RateCard, calls: list[SeedCall]) -> Decimal:
     book = rates.RateBook([card])
     return sum(
-        (rates.price_call(book, c.model, c.input_tokens, c.output_tokens, at=c.start).cost_usd for c in calls),
+        (
+            rates.price_call(book, c.model, rates.Usage(c.input_tokens, c.output_tokens), at=c.start).cost_usd
+            for c in calls
+        ),
         Decimal(0),
     )
 
@@ -531,7 +560,7 @@ def test_review_shows_no_sidebar_filters_and_keeps_them_for_the_other_pages(seed
 
 
 def test_collector_down_gives_a_clear_message(monkeypatch):
-    from conftest import free_port
+    from helpers.collector import free_port
 
     monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", f"http://127.0.0.1:{free_port()}")
     at = AppTest.from_file(str(APP), default_timeout=60).run()

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
-from finance_helpers import launch_clocked
+from helpers.finance import launch_clocked
 from streamlit.testing.v1 import AppTest
 
 from dashboard import budgets

@@ -6,20 +6,28 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from conftest import free_port
+from helpers.collector import free_port, launch_collector
+from helpers.otlp import export_spans
 from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_by_layer, feed
 
 from dashboard import CollectorUnavailable, NotAuthorized, ReadClient, RequestRejected, spend
 from dashboard.money import MONEY
 
 
-@pytest.fixture
-def collector(start_collector, send_spans, tmp_path):
-    handle = start_collector(tmp_path, mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
-    feed(
-        handle.url, lambda url, build, **kw: send_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw)
+@pytest.fixture(scope="module")
+def collector(tmp_path_factory):
+    """One collector holding SEED for the module: every test here only reads (a preview writes nothing)."""
+    handle = launch_collector(
+        tmp_path_factory.mktemp("client"), mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ
     )
-    return handle
+    try:
+        feed(
+            handle.url,
+            lambda url, build, **kw: export_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw),
+        )
+        yield handle
+    finally:
+        handle.stop()
 
 
 PARAMS = {"start": PERIOD["from"], "end": PERIOD["to"]}

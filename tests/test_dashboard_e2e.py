@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import free_port
+from helpers.collector import free_port
 from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_banner, expected_by_layer, feed
 
 import rates
@@ -38,15 +38,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 START_TIMEOUT_S = 60
 EXPECT_TIMEOUT_MS = 30_000  # a bound, not a speed check: a first render on a loaded CI machine can take seconds
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK), reason=f"no {CHROMIUM}: install Debian's chromium (.ci/run does) to run it"
-)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK), reason=f"no {CHROMIUM}: install Debian's chromium (.ci/run does) to run it"
+    ),
+]
 
 
 @pytest.fixture
 def dashboard(start_collector, send_spans, tmp_path):
     """The collector (a process) holding the seed, and `tokenledger dashboard` (a process) reading it."""
-    collector = start_collector(tmp_path, TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
+    collector = start_collector(tmp_path, mode="subprocess", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ)
     feed(
         collector.url,
         lambda url, build, **kw: send_spans(url, build, headers={"Authorization": f"Bearer {ADMIN}"}, **kw),
@@ -209,7 +212,8 @@ def test_dashboard_in_chromium(dashboard):
             page.get_by_role("link", name="Overview").click()
             gpt = next(c for c in SEED if c.model == "gpt-4o-mini")
             book = rates.RateBook([rates.suggest_card("gpt-4o-mini")])
-            priced = rates.price_call(book, gpt.model, gpt.input_tokens, gpt.output_tokens, at=gpt.start).cost_usd
+            usage = rates.Usage(gpt.input_tokens, gpt.output_tokens)
+            priced = rates.price_call(book, gpt.model, usage, at=gpt.start).cost_usd
             row = page.get_by_test_id("stTable").first.locator("tbody tr", has_text="research-notebook")
             expect(row).to_contain_text(format_usd(priced))
             cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]

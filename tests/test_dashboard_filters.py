@@ -48,7 +48,7 @@ def test_a_clean_url_gives_its_filters_without_problems():
         ({"layr": ["chat"]}, "Unknown URL parameter `layr`"),
         ({"layer": ["nope"]}, "`layer=nope` in the URL matches no recorded call"),
         ({"layer": [""]}, "empty `layer`"),
-        ({"priced": ["yes"]}, "`priced=yes` in the URL must be true or false"),
+        ({"priced": ["maybe"]}, "`priced=maybe` in the URL must be one of true/false/1/0/yes/no"),
         ({"from": ["2026-10-01", "2026-11-01"]}, "`from` appears 2 times"),
     ],
 )

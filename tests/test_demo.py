@@ -12,9 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 
 import rates
 from tokenledger.demo.processes import free_port, port_is_free
+
+pytestmark = pytest.mark.e2e
 
 BACKFILL_AND_START_TIMEOUT_S = 240
 LAYERS = {"chat", "analysis", "drafts", "agents"}

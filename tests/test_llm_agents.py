@@ -9,19 +9,18 @@ import textwrap
 
 import anthropic
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, llm_spans, only_llm_span, sdk_spans
+from helpers.llm import ANTHROPIC_KEY, llm_spans, only_llm_span, sdk_spans
 from langchain_anthropic import ChatAnthropic
 from opentelemetry.trace import StatusCode
 
 from llm import LLMUnavailableError
-from llm import telemetry as t
 from llm.agents import make_chat_model
+from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.agents")
-ANTHROPIC_USAGE = FakeUsage(input_tokens=8_000, output_tokens=600, cache_read_tokens=6_000, cache_creation_tokens=1_500)
+ANTHROPIC_USAGE = FakeUsage(input_tokens=8_000, output_tokens=600, cache_read_tokens=6_000, cache_write_tokens=1_500)
 XAI_USAGE = FakeUsage(input_tokens=3_000, output_tokens=900, cache_read_tokens=1_000, reasoning_tokens=500)
 
 
@@ -39,7 +38,7 @@ async def test_claude_agent_calls_are_spans_with_anthropic_usage(llm_env, spans,
     assert a[t.REQUEST_MAX_TOKENS] == 200 and a[t.RESPONSE_ID].startswith("msg_fake")
     assert a[t.INPUT_TOKENS] == 8_000 and a[t.OUTPUT_TOKENS] == 600
     # ChatAnthropic reports cache writes by TTL; they must still reach the span (they are priced differently).
-    assert a[t.CACHE_READ_TOKENS] == 6_000 and a[t.CACHE_CREATION_TOKENS] == 1_500
+    assert a[t.CACHE_READ_TOKENS] == 6_000 and a[t.CACHE_WRITE_TOKENS] == 1_500
     assert a[t.COST_USD] and a[t.PRICING_UNKNOWN] is False
     assert sdk_spans(spans) == []  # the SDK under ChatAnthropic does not trace itself
 

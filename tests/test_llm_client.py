@@ -15,8 +15,7 @@ from types import SimpleNamespace
 import anthropic
 import httpx2
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, XAI_KEY, global_sdk_provider, llm_spans, only_llm_span, sdk_spans
+from helpers.llm import ANTHROPIC_KEY, XAI_KEY, global_sdk_provider, llm_spans, only_llm_span, sdk_spans
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode
@@ -24,16 +23,16 @@ from opentelemetry.trace import SpanKind, StatusCode
 import rates
 from llm import LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, SettingsError, simple_complete, stream_chat
 from llm import _settings as settings_module
-from llm import telemetry as t
 from llm._anthropic import ADAPTER as anthropic_side
 from llm.agents import make_chat_model
 from llm.fastapi import status_for
+from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.client")
 
-ANTHROPIC_USAGE = FakeUsage(input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_creation_tokens=500)
+ANTHROPIC_USAGE = FakeUsage(input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_write_tokens=500)
 XAI_USAGE = FakeUsage(input_tokens=9_000, output_tokens=700, cache_read_tokens=4_000, reasoning_tokens=300)
 
 
@@ -52,7 +51,7 @@ async def test_claude_goes_to_anthropic_with_the_whole_contract_on_one_span(llm_
     assert a[t.RESPONSE_ID].startswith("msg_fake") and a[t.REQUEST_MAX_TOKENS] == 256
     # Anthropic's wire input_tokens (1500) excludes the cache; the contract's includes it.
     assert a[t.INPUT_TOKENS] == 12_000 and a[t.OUTPUT_TOKENS] == 800
-    assert a[t.CACHE_READ_TOKENS] == 10_000 and a[t.CACHE_CREATION_TOKENS] == 500
+    assert a[t.CACHE_READ_TOKENS] == 10_000 and a[t.CACHE_WRITE_TOKENS] == 500
     assert t.REASONING_TOKENS not in a  # not reported by the provider for this call
     assert a[t.LAYER] == "analysis" and a[t.STREAMING] is False and t.TTFT_MS not in a
     expected, unknown = rates.compute_cost_usd(
@@ -74,7 +73,7 @@ async def test_other_models_go_to_xai_with_cached_and_reasoning_tokens_normalise
     # xAI's prompt_tokens already include cached tokens; its completion_tokens (400) leave reasoning out.
     assert a[t.INPUT_TOKENS] == 9_000 and a[t.CACHE_READ_TOKENS] == 4_000
     assert a[t.OUTPUT_TOKENS] == 700 and a[t.REASONING_TOKENS] == 300
-    assert t.CACHE_CREATION_TOKENS not in a
+    assert t.CACHE_WRITE_TOKENS not in a
     expected, _ = rates.compute_cost_usd("grok-4-fast-reasoning", 9_000, 700, cache_read_tokens=4_000)
     assert Decimal(a[t.COST_USD]) == expected
 

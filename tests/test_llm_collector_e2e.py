@@ -12,8 +12,8 @@ import textwrap
 from decimal import Decimal
 
 import httpx
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, XAI_KEY
+import pytest
+from helpers.llm import ANTHROPIC_KEY, XAI_KEY
 
 from tokenledger.fakes import FakeUsage
 
@@ -35,10 +35,12 @@ SERVICE = textwrap.dedent(
     """
 )
 
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("close_llm_clients")]
+
 
 def test_calls_made_through_llm_land_in_the_collector_priced(start_collector, tmp_path, fake_anthropic, fake_xai):
     fake_anthropic.usage = lambda body: FakeUsage(
-        input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_creation_tokens=500
+        input_tokens=12_000, output_tokens=800, cache_read_tokens=10_000, cache_write_tokens=500
     )
     fake_xai.usage = lambda body: FakeUsage(
         input_tokens=9_000, output_tokens=700, cache_read_tokens=4_000, reasoning_tokens=300

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 
 KEY = "sk-test-not-a-real-key"
 USAGE = FakeUsage(
-    input_tokens=1000, output_tokens=50, cache_read_tokens=600, cache_creation_tokens=100, reasoning_tokens=10
+    input_tokens=1000, output_tokens=50, cache_read_tokens=600, cache_write_tokens=100, reasoning_tokens=10
 )
 
 

@@ -11,10 +11,9 @@ from contextlib import asynccontextmanager
 import httpx2
 import pytest
 import uvicorn
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, XAI_KEY, llm_spans, only_llm_span
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
+from helpers.llm import ANTHROPIC_KEY, XAI_KEY, llm_spans, only_llm_span
 
 from llm import (
     LLMError,
@@ -26,8 +25,10 @@ from llm import (
     sse_frames,
     stream_chat,
 )
-from llm import telemetry as t
 from llm.fastapi import install_error_handlers, status_for
+from tokenledger import contract as t
+
+pytestmark = pytest.mark.usefixtures("close_llm_clients")
 
 log = logging.getLogger("test.fastapi")
 WAIT_S = 10.0

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import only_llm_span
+from helpers.llm import only_llm_span
 
 from llm import DEFAULT_MODEL, ResolvedModel, SettingsError, resolve_model, simple_complete
 from llm._settings import load_settings
 from llm.policy import BACKEND_MODEL_KEY, FRONTEND_MODEL_KEY, is_blocked_family
-from llm.telemetry import REQUEST_MODEL, REQUESTED_MODEL
+from tokenledger.contract import REQUEST_MODEL, REQUESTED_MODEL
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.policy")
 
 

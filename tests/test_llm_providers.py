@@ -10,19 +10,18 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import XAI_KEY, only_llm_span
+from helpers.llm import XAI_KEY, only_llm_span
 from opentelemetry.trace import SpanKind, StatusCode
 
 import llm
 from llm import Adapter, LLMUnavailableError, LLMUpstreamError, register_provider, simple_complete, stream_chat
-from llm import telemetry as t
 from llm.agents import make_chat_model
 from llm.fastapi import status_for
 from llm.providers import PROVIDERS, adapter_for, provider_for
+from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage, FakeXAI
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.providers")
 
 

@@ -7,13 +7,12 @@ import logging
 import threading
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import llm_spans, only_llm_span
+from helpers.llm import llm_spans, only_llm_span
 
 from llm import sse_frames, stream_chat
-from llm import telemetry as t
+from tokenledger import contract as t
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.sse")
 MESSAGES = [{"role": "user", "content": "hello"}]
 TOOL = {"name": "search_docs", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}

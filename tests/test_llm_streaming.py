@@ -7,18 +7,17 @@ import logging
 import threading
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import ANTHROPIC_KEY, llm_spans, only_llm_span
+from helpers.llm import ANTHROPIC_KEY, llm_spans, only_llm_span
 from opentelemetry.trace import StatusCode
 
 from llm import LLMUnavailableError, LLMUpstreamError, stream_chat
-from llm import telemetry as t
 from llm.fastapi import status_for
+from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.streaming")
-USAGE = FakeUsage(input_tokens=5_000, output_tokens=400, cache_read_tokens=3_000, cache_creation_tokens=1_000)
+USAGE = FakeUsage(input_tokens=5_000, output_tokens=400, cache_read_tokens=3_000, cache_write_tokens=1_000)
 MESSAGES = [{"role": "user", "content": "hello"}]
 TOOL = {"name": "search_docs", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}
 
@@ -36,7 +35,7 @@ async def test_events_pass_through_and_the_span_has_stream_usage_and_ttft(llm_en
     a = span.attributes
     assert a[t.STREAMING] is True and a[t.LAYER] == "chat" and a[t.TTFT_MS] > 0
     assert a[t.INPUT_TOKENS] == 5_000 and a[t.OUTPUT_TOKENS] == 400  # output from message_delta, not message_start
-    assert a[t.CACHE_READ_TOKENS] == 3_000 and a[t.CACHE_CREATION_TOKENS] == 1_000
+    assert a[t.CACHE_READ_TOKENS] == 3_000 and a[t.CACHE_WRITE_TOKENS] == 1_000
     assert a[t.RESPONSE_ID] == events[0].message.id and a[t.COST_USD] and a[t.PRICING_UNKNOWN] is False
     assert span.status.status_code is StatusCode.UNSET and t.ERROR_TYPE not in a
 

@@ -10,8 +10,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import only_llm_span
+from helpers.llm import only_llm_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -20,7 +19,9 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import rates
 from llm import CallRecord, configure_telemetry, record_call
-from llm import telemetry as t
+from tokenledger import contract as t
+
+pytestmark = pytest.mark.usefixtures("close_llm_clients")
 
 PAST = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 BEFORE_ANY_CARD = datetime(2022, 6, 1, tzinfo=UTC)
@@ -41,7 +42,7 @@ def _record(**overrides) -> CallRecord:
         input_tokens=20_000,
         output_tokens=1_200,
         cache_read_tokens=15_000,
-        cache_creation_tokens=2_000,
+        cache_write_tokens=2_000,
     )
     return CallRecord(**{**fields, **overrides})
 
@@ -64,7 +65,7 @@ def test_record_call_backfills_a_span_in_the_past_priced_at_its_time(tracer_and_
     assert span.name == "chat claude-haiku-4-5" and span.kind is SpanKind.CLIENT
     a = span.attributes
     assert a[t.RESPONSE_MODEL] == "claude-haiku-4-5-20251001" and a[t.RESPONSE_ID] == "msg_backfill_0001"
-    assert a[t.INPUT_TOKENS] == 20_000 and a[t.CACHE_CREATION_TOKENS] == 2_000 and a[t.LAYER] == "drafts"
+    assert a[t.INPUT_TOKENS] == 20_000 and a[t.CACHE_WRITE_TOKENS] == 2_000 and a[t.LAYER] == "drafts"
     expected, unknown = rates.compute_cost_usd(
         "claude-haiku-4-5-20251001", 20_000, 1_200, cache_read_tokens=15_000, cache_write_tokens=2_000, at=PAST
     )
@@ -86,7 +87,7 @@ def test_a_record_without_usage_carries_no_usage_and_no_cost(tracer_and_spans):
             input_tokens=None,
             output_tokens=None,
             cache_read_tokens=None,
-            cache_creation_tokens=None,
+            cache_write_tokens=None,
             response_model=None,
             response_id=None,
             error_type="500",

@@ -63,7 +63,7 @@ def test_unknown_model_is_estimated_at_default_rates_and_flagged():
 
 def test_unknown_model_without_default_card_uses_fallback_rates():
     book = RateBook([])
-    price = price_call(book, "anything", 1_000_000, 0, at=NOW)
+    price = price_call(book, "anything", rates.Usage(1_000_000, 0), at=NOW)
     assert price.pricing_unknown is True
     assert price.card is None
     assert price.cost_usd == rates.FALLBACK_RATES.input_usd_per_mtok
@@ -114,7 +114,7 @@ def book(tmp_path):
 
 
 def test_zero_priced_model_costs_zero_and_is_known(book):
-    price = price_call(book, "free-model", 5_000, 5_000, at=NOW)
+    price = price_call(book, "free-model", rates.Usage(5_000, 5_000), at=NOW)
     assert price.cost_usd == 0
     assert price.pricing_unknown is False
 
@@ -122,17 +122,17 @@ def test_zero_priced_model_costs_zero_and_is_known(book):
 def test_cache_tokens_are_priced_at_their_own_rates(book):
     at = datetime(2026, 3, 1, tzinfo=UTC)
     # 1000 input of which 600 cache reads and 100 cache writes: 300 uncached.
-    price = price_call(book, "acme-large", 1000, 50, cache_read_tokens=600, cache_write_tokens=100, at=at)
+    price = price_call(book, "acme-large", rates.Usage(1000, 50, cache_read_tokens=600, cache_write_tokens=100), at=at)
     expected = (300 * Decimal(2) + 600 * Decimal("0.2") + 100 * Decimal("2.5") + 50 * Decimal(8)) / 1_000_000
     assert price.cost_usd == expected
     with pytest.raises(ValueError, match="must include"):
-        price_call(book, "acme-large", 100, 0, cache_read_tokens=80, cache_write_tokens=80, at=at)
+        price_call(book, "acme-large", rates.Usage(100, 0, cache_read_tokens=80, cache_write_tokens=80), at=at)
 
 
 def test_long_context_tier_applies_to_every_token_above_threshold(book):
     at = datetime(2026, 3, 1, tzinfo=UTC)
-    at_threshold = price_call(book, "acme-large", 200_000, 1_000, at=at).cost_usd
-    above = price_call(book, "acme-large", 200_001, 1_000, at=at).cost_usd
+    at_threshold = price_call(book, "acme-large", rates.Usage(200_000, 1_000), at=at).cost_usd
+    above = price_call(book, "acme-large", rates.Usage(200_001, 1_000), at=at).cost_usd
     assert at_threshold == (200_000 * Decimal(2) + 1_000 * Decimal(8)) / 1_000_000
     assert above == (200_001 * Decimal(4) + 1_000 * Decimal(12)) / 1_000_000
 
@@ -151,20 +151,20 @@ def test_shipped_long_context_tier_matches_genai_prices():
 
 
 def test_price_change_on_effective_date(book):
-    before = price_call(book, "acme-large", 100_000, 0, at=datetime(2026, 5, 31, 23, 59, tzinfo=UTC))
-    after = price_call(book, "acme-large", 100_000, 0, at=datetime(2026, 6, 1, tzinfo=UTC))
+    before = price_call(book, "acme-large", rates.Usage(100_000, 0), at=datetime(2026, 5, 31, 23, 59, tzinfo=UTC))
+    after = price_call(book, "acme-large", rates.Usage(100_000, 0), at=datetime(2026, 6, 1, tzinfo=UTC))
     assert (before.cost_usd, after.cost_usd) == (Decimal("0.2"), Decimal("0.1"))
     assert before.card.card_id == "acme-large@2026-01-01"
     assert after.card.card_id == "acme-large@2026-06-01"
     # Before the first card, nothing covers the model: estimated and flagged.
-    early = price_call(book, "acme-large", 1_000_000, 0, at=datetime(2025, 12, 31, tzinfo=UTC))
+    early = price_call(book, "acme-large", rates.Usage(1_000_000, 0), at=datetime(2025, 12, 31, tzinfo=UTC))
     assert early.pricing_unknown is True
 
 
 def test_aliases_and_dated_names_share_a_card(book):
-    a = price_call(book, "acme-large", 1000, 10, at=NOW)
-    b = price_call(book, "ACME-LARGE-latest", 1000, 10, at=NOW)
-    c = price_call(book, "acme-large-20261001", 1000, 10, at=NOW)
+    a = price_call(book, "acme-large", rates.Usage(1000, 10), at=NOW)
+    b = price_call(book, "ACME-LARGE-latest", rates.Usage(1000, 10), at=NOW)
+    c = price_call(book, "acme-large-20261001", rates.Usage(1000, 10), at=NOW)
     assert a == b == c
     assert compute_cost_usd("claude-haiku-4-5", 1000, 10, at=NOW) == compute_cost_usd(
         "claude-haiku-4-5-20251001", 1000, 10, at=NOW
@@ -286,3 +286,31 @@ def test_suggest_card_for_unknown_and_known():
     assert rates.suggest_card("acme-llm-9000") is None
     card = rates.suggest_card("grok-4-fast", NOW)
     assert card is not None and card.model == "grok-4-fast-reasoning" and card.provider == "x_ai"
+
+
+def test_price_call_takes_a_usage_and_the_usage_checks_its_counts():
+    book = RateBook(load_cards())
+    with pytest.raises(TypeError, match="rates.Usage"):
+        price_call(book, "claude-haiku-4-5", 1000, at=NOW)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must include cache_read_tokens"):
+        rates.Usage(10, 0, cache_read_tokens=8, cache_write_tokens=8)
+    with pytest.raises(ValueError, match="reasoning_tokens must be >= 0"):
+        rates.Usage(10, 0, reasoning_tokens=-1)
+    with pytest.raises(TypeError, match="output_tokens must be an int"):
+        rates.Usage(10, 1.5)  # type: ignore[arg-type]
+    usage = rates.Usage(1000, 50, cache_read_tokens=600, cache_write_tokens=100)
+    assert usage.uncached_input_tokens == 300
+    model = "claude-haiku-4-5"
+    cost, unknown = compute_cost_usd(model, 1000, 50, cache_read_tokens=600, cache_write_tokens=100, at=NOW)
+    assert (cost, unknown) == (price_call(book, "claude-haiku-4-5", usage, at=NOW).cost_usd, False)
+
+
+def test_one_card_id_format_for_cards_and_stored_rows():
+    from datetime import timedelta, timezone
+
+    from rates.types import card_id
+
+    assert card_id("m", datetime(2026, 1, 1, tzinfo=UTC)) == "m@2026-01-01"
+    # A stored instant read back in another zone names the same card.
+    assert card_id("m", datetime(2026, 1, 1, 2, tzinfo=timezone(timedelta(hours=2)))) == "m@2026-01-01"
+    assert card_id("m", datetime(2026, 1, 1, 6, tzinfo=UTC)) == "m@2026-01-01T06:00:00+00:00"

@@ -11,6 +11,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+TRUE_WORDS = frozenset({"true", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "no"})
+BOOL_WORDS = "true/false/1/0/yes/no"
+"""The one accepted set of boolean words (environment variables, query parameters, dashboard URLs)."""
+
+
+def strict_bool(text: str) -> bool | None:
+    """`text` as a boolean (one of BOOL_WORDS, case and surrounding spaces ignored), or None when it is not one."""
+    word = text.strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
 READ_TOKEN_ENV = "TOKENLEDGER_READ_TOKEN"
 INGEST_TOKEN_ENV = "TOKENLEDGER_INGEST_TOKEN"
 ADMIN_TOKEN_ENV = "TOKENLEDGER_ADMIN_TOKEN"
@@ -29,7 +41,7 @@ class Settings:
     @property
     def read_headers(self) -> dict[str, str]:
         """`Authorization` for the collector's read routes (empty when no token is set)."""
-        return _bearer(self.read_token or self.admin_token)
+        return _bearer(read_token_of(self.read_token, self.admin_token))
 
     @property
     def ingest_headers(self) -> dict[str, str]:
@@ -41,6 +53,11 @@ class Settings:
     def admin_headers(self) -> dict[str, str]:
         """`Authorization` for admin routes (rate cards, budgets; empty when no admin token is set)."""
         return _bearer(self.admin_token)
+
+
+def read_token_of(read_token: str | None, admin_token: str | None) -> str | None:
+    """The token a read route is sent: the read token, else the admin token (accepted everywhere)."""
+    return read_token or admin_token
 
 
 def _bearer(token: str | None) -> dict[str, str]:

@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from fastapi.responses import JSONResponse, Response
 
-from rates.types import decimal_text
+from rates import RateCard
+from rates.types import PRICE_FIELDS, decimal_text
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 
@@ -64,3 +65,24 @@ def respond(table: pa.Table, fmt: str, key: str = "rows", extra: dict[str, Any] 
     if fmt == "csv":
         return Response(csv_bytes(table), media_type="text/csv; charset=utf-8")
     return JSONResponse({key: json_rows(table), **(extra or {})})
+
+
+def card_json(card: RateCard) -> dict:
+    """A card as JSON-ready values (rates as decimal strings)."""
+    tier = card.long_context
+    return {
+        "card_id": card.card_id,
+        "model": card.model,
+        "provider": card.provider,
+        "aliases": list(card.aliases),
+        "effective_from": card.effective_from.isoformat(),
+        **{f: decimal_text(getattr(card.rates, f)) for f in PRICE_FIELDS},
+        "long_context": None
+        if tier is None
+        else {
+            "above_input_tokens": tier.above_input_tokens,
+            **{f: decimal_text(getattr(tier.rates, f)) for f in PRICE_FIELDS},
+        },
+        "source": card.source,
+        "note": card.note,
+    }

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, HTTPException, Query, Request
 
+from tokenledger.settings import BOOL_WORDS, strict_bool
+
 from ..store import GROUP_KEYS, CallFilter
 
 FORMATS = ("json", "arrow", "csv")
@@ -134,10 +136,10 @@ def pricing_filter(
     """The common filter plus `pricing_unknown` (for spend, latency and calls; the review queue is all unpriced)."""
     if pricing_unknown is None:
         return where
-    flag = pricing_unknown.strip().lower()
-    if flag not in ("true", "false"):
-        raise bad(f"pricing_unknown must be true or false, got {pricing_unknown!r}")
-    return replace(where, pricing_unknown=flag == "true")
+    flag = strict_bool(pricing_unknown)
+    if flag is None:
+        raise bad(f"pricing_unknown must be one of {BOOL_WORDS}, got {pricing_unknown!r}")
+    return replace(where, pricing_unknown=flag)
 
 
 def group_by(

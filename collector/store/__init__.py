@@ -1,23 +1,17 @@
 """Storage: every DuckDB access of the collector. A second backend would be a sibling of `_duckdb`."""
 
-from ._calls import CALL_COLUMNS, CALL_SCHEMA, MONEY_LIMIT, MONEY_TYPE, fits_money, money
-from ._cards import card_json
+from ._calls import CALL_SCHEMA, MONEY_TYPE
 from ._duckdb import Store, StoreError
 from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
 from ._repricing import Repricing
 
 __all__ = [
-    "CALL_COLUMNS",
     "CALL_SCHEMA",
     "GROUP_KEYS",
     "VALUE_FILTERS",
-    "MONEY_LIMIT",
     "MONEY_TYPE",
     "CallFilter",
     "Repricing",
     "Store",
     "StoreError",
-    "card_json",
-    "fits_money",
-    "money",
 ]

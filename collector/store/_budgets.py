@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from ._migrations import MONEY
+from rates.money import MONEY_SQL as MONEY
 
 THRESHOLD = "DECIMAL(12, 6)"
 

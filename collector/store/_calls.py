@@ -3,101 +3,71 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from dataclasses import fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, get_args, get_type_hints
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-MONEY_TYPE = pa.decimal128(38, 12)
-_QUANTUM = Decimal("1e-12")
-MONEY_LIMIT = Decimal("1e26")
-"""DECIMAL(38, 12) holds amounts below 10**26 USD (26 integer digits)."""
+from rates.money import MONEY_PRECISION, MONEY_SCALE, money
+
+from ..row import CallRow
+
+MONEY_TYPE = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
 _TS = pa.timestamp("us", tz="UTC")
+_ARROW_TYPES: dict[type, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+    Decimal: MONEY_TYPE,
+    datetime: _TS,
+}
 
-CALL_SCHEMA = pa.schema(
-    [
-        ("trace_id", pa.string()),
-        ("span_id", pa.string()),
-        ("response_id", pa.string()),
-        ("start_time", _TS),
-        ("end_time", _TS),
-        ("duration_ms", pa.float64()),
-        ("service", pa.string()),
-        ("environment", pa.string()),
-        ("layer", pa.string()),
-        ("provider", pa.string()),
-        ("request_model", pa.string()),
-        ("model", pa.string()),
-        ("input_tokens", pa.int64()),
-        ("output_tokens", pa.int64()),
-        ("cache_read_tokens", pa.int64()),
-        ("cache_write_tokens", pa.int64()),
-        ("reasoning_tokens", pa.int64()),
-        ("cost_usd", MONEY_TYPE),
-        ("pricing_unknown", pa.bool_()),
-        ("card_id", pa.string()),
-        ("reported_cost_usd", MONEY_TYPE),
-        ("reported_cost_source", pa.string()),
-        ("status", pa.string()),
-        ("error_type", pa.string()),
-        ("streaming", pa.bool_()),
-        ("ttft_ms", pa.float64()),
-        ("requested_model", pa.string()),
-        ("operation", pa.string()),
-        ("span_name", pa.string()),
-        ("scope_name", pa.string()),
-        ("scope_version", pa.string()),
-        ("attribution_score", pa.int32()),
-        ("ingested_at", _TS),
-    ]
-)
+
+def _arrow_type(hint: Any, metadata: Mapping[str, Any]) -> pa.DataType:
+    kinds = [kind for kind in get_args(hint) or (hint,) if kind is not type(None)]
+    (kind,) = kinds  # one type per column, optionally None
+    if kind is int and metadata.get("bits") == 32:
+        return pa.int32()
+    return _ARROW_TYPES[kind]
+
+
+def _schema_of(row_type: type) -> pa.Schema:
+    hints = get_type_hints(row_type)
+    return pa.schema([(f.name, _arrow_type(hints[f.name], f.metadata)) for f in fields(row_type)])
+
+
+CALL_SCHEMA = _schema_of(CallRow)
+"""The `calls` table as Arrow, derived from `CallRow` (tests/test_store_schema.py checks it against the table)."""
 CALL_COLUMNS = tuple(CALL_SCHEMA.names)
-_MONEY_COLUMNS = {"cost_usd", "reported_cost_usd"}
+_MONEY_COLUMNS = {name for name in CALL_COLUMNS if CALL_SCHEMA.field(name).type == MONEY_TYPE}
 
 
-def money(value: Decimal | None) -> Decimal | None:
-    """A USD amount rounded to the stored precision (1e-12 USD), half up as DuckDB's CAST rounds.
-
-    Raises `ValueError` for an amount that DECIMAL(38, 12) cannot hold (see `fits_money`).
-    """
-    if value is None:
-        return None
-    if not fits_money(value):
-        raise ValueError(f"{value} USD does not fit the stored precision (below 1e26, 12 decimals)")
-    with localcontext() as ctx:
-        ctx.prec = 60  # the default 28 digits cannot quantize 17+ integer digits to 12 decimals
-        return value.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
-
-
-def fits_money(value: Decimal) -> bool:
-    """True when `value` is a finite amount that DECIMAL(38, 12) can store after rounding."""
-    return value.is_finite() and abs(value) < MONEY_LIMIT - Decimal("5e-13")
-
-
-def dedupe_batch(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def dedupe_batch(rows: Iterable[CallRow]) -> list[CallRow]:
     """One row per (trace_id, span_id) and per response id within a batch: the richest, else the first."""
-    by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
+    by_key: dict[tuple[str, str], CallRow] = {}
     for row in rows:
-        by_key.setdefault((row["trace_id"], row["span_id"]), row)
-    best: dict[str, Mapping[str, Any]] = {}
+        by_key.setdefault((row.trace_id, row.span_id), row)
+    best: dict[str, CallRow] = {}
     plain = []
     for row in by_key.values():
-        rid = row["response_id"]
+        rid = row.response_id
         if rid is None:
             plain.append(row)
-        elif rid not in best or row["attribution_score"] > best[rid]["attribution_score"]:
+        elif rid not in best or row.attribution_score > best[rid].attribution_score:
             best[rid] = row
     return plain + list(best.values())
 
 
-def to_batch(rows: list[Mapping[str, Any]]) -> pa.Table:
+def to_batch(rows: list[CallRow]) -> pa.Table:
     """An Arrow table of `rows` with the `calls` schema (money quantized, never float)."""
     columns = {}
     for name in CALL_COLUMNS:
-        values = [row[name] for row in rows]
+        values = [getattr(row, name) for row in rows]
         if name in _MONEY_COLUMNS:
             values = [money(v) for v in values]
         columns[name] = values

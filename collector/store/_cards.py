@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import duckdb
 
 from rates import CardFileError, LongContextTier, RateBook, RateCard, Rates, load_cards
-from rates.types import PRICE_FIELDS, decimal_text
+from rates.types import PRICE_FIELDS
 
 from . import _repricing
 
@@ -114,27 +115,6 @@ def seed_cards(con: duckdb.DuckDBPyConnection, shipped: Iterable[RateCard] | Non
     return len(seeded)
 
 
-def _content(card: RateCard) -> dict:
+def _content(card: RateCard) -> RateCard:
     """What a card prices with (its id, source and note aside)."""
-    return {k: v for k, v in card_json(card).items() if k not in ("source", "note")}
-
-
-def card_json(card: RateCard) -> dict:
-    """A card as JSON-ready values (rates as decimal strings)."""
-    tier = card.long_context
-    return {
-        "card_id": card.card_id,
-        "model": card.model,
-        "provider": card.provider,
-        "aliases": list(card.aliases),
-        "effective_from": card.effective_from.isoformat(),
-        **{f: decimal_text(getattr(card.rates, f)) for f in PRICE_FIELDS},
-        "long_context": None
-        if tier is None
-        else {
-            "above_input_tokens": tier.above_input_tokens,
-            **{f: decimal_text(getattr(tier.rates, f)) for f in PRICE_FIELDS},
-        },
-        "source": card.source,
-        "note": card.note,
-    }
+    return replace(card, source="", note="")

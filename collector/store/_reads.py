@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rates.money import MONEY_SQL as MONEY
+
 from ._calls import CALL_COLUMNS
-from ._migrations import MONEY
 
 DIMENSIONS = ("team", "cost_center", "customer", "feature")
 """Who a call is charged to (docs/ingest.md, "Attribution")."""

@@ -16,8 +16,7 @@ from typing import Any
 import duckdb
 
 from rates import RateBook, RateCard, Rates
-
-from ._migrations import MONEY
+from rates.money import MONEY_SQL as MONEY
 
 _PER_TOKEN = Decimal(1_000_000)
 _RATE = "DECIMAL(38, 18)"  # USD per token: a per-Mtok rate with 12 decimals divided by 1e6 is exact here

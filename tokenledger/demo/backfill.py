@@ -17,6 +17,8 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from tqdm import tqdm
 
 from llm import CallRecord, attribute, record_call
+from tokenledger import contract
+from tokenledger.settings import ADMIN_TOKEN_ENV, READ_TOKEN_ENV
 
 from .processes import DemoError
 from .traffic import SERVICE_TEAMS, SimulatedCall, customer_for, history
@@ -42,7 +44,7 @@ def calls_per_day(collector_url: str, headers: dict[str, str]) -> dict[date, int
         response = httpx.get(f"{collector_url}/api/v1/spend", params={"group_by": "day"}, headers=headers, timeout=30)
         response.raise_for_status()
     except httpx.HTTPStatusError as exc:
-        hint = " (set TOKENLEDGER_READ_TOKEN or TOKENLEDGER_ADMIN_TOKEN)" if exc.response.status_code == 401 else ""
+        hint = f" (set {READ_TOKEN_ENV} or {ADMIN_TOKEN_ENV})" if exc.response.status_code == 401 else ""
         raise DemoError(f"the collector refused to say what it holds: HTTP {exc.response.status_code}{hint}") from None
     except httpx.HTTPError as exc:
         raise DemoError(f"cannot ask the collector what it holds: {exc}") from None
@@ -62,7 +64,7 @@ def to_record(call: SimulatedCall) -> CallRecord:
         input_tokens=None if failed else call.input_tokens,
         output_tokens=None if failed else call.output_tokens,
         cache_read_tokens=None if failed else call.cache_read_tokens,
-        cache_creation_tokens=None if failed else call.cache_write_tokens,
+        cache_write_tokens=None if failed else call.cache_write_tokens,
         reasoning_tokens=None if failed else call.reasoning_tokens or None,
         layer=site.layer,
         streaming=site.path == "stream",
@@ -99,10 +101,10 @@ def backfill(
             team, cost_center = SERVICE_TEAMS[key[0]]
             resource = Resource.create(
                 {
-                    "service.name": key[0],
-                    "deployment.environment.name": key[1],
-                    "tokenledger.team": team,
-                    "tokenledger.cost_center": cost_center,
+                    contract.SERVICE: key[0],
+                    contract.ENVIRONMENT: key[1],
+                    contract.TEAM: team,
+                    contract.COST_CENTER: cost_center,
                 }
             )
             provider = TracerProvider(resource=resource, id_generator=ids)

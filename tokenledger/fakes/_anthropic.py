@@ -18,10 +18,10 @@ def _new_id(prefix: str) -> str:
 def _wire_usage(usage: FakeUsage) -> dict[str, Any]:
     # Anthropic's input_tokens excludes cache reads and writes; output_tokens includes thinking tokens.
     wire: dict[str, Any] = {
-        "input_tokens": usage.input_tokens - usage.cache_read_tokens - usage.cache_creation_tokens,
-        "cache_creation_input_tokens": usage.cache_creation_tokens,
+        "input_tokens": usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens,
+        "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cache_read_tokens,
-        "cache_creation": {"ephemeral_5m_input_tokens": usage.cache_creation_tokens, "ephemeral_1h_input_tokens": 0},
+        "cache_creation": {"ephemeral_5m_input_tokens": usage.cache_write_tokens, "ephemeral_1h_input_tokens": 0},
         "output_tokens": usage.output_tokens,
         "service_tier": "standard",
     }

@@ -22,16 +22,16 @@ class FakeUsage:
     input_tokens: int
     output_tokens: int
     cache_read_tokens: int = 0
-    cache_creation_tokens: int = 0
+    cache_write_tokens: int = 0
     reasoning_tokens: int = 0
 
     def __post_init__(self) -> None:
         if min(self.input_tokens, self.output_tokens, self.cache_read_tokens) < 0:
             raise ValueError("token counts must be >= 0")
-        if min(self.cache_creation_tokens, self.reasoning_tokens) < 0:
+        if min(self.cache_write_tokens, self.reasoning_tokens) < 0:
             raise ValueError("token counts must be >= 0")
-        if self.cache_read_tokens + self.cache_creation_tokens > self.input_tokens:
-            raise ValueError("input_tokens must include cache_read_tokens and cache_creation_tokens")
+        if self.cache_read_tokens + self.cache_write_tokens > self.input_tokens:
+            raise ValueError("input_tokens must include cache_read_tokens and cache_write_tokens")
         if self.reasoning_tokens > self.output_tokens:
             raise ValueError("output_tokens must include reasoning_tokens")
 

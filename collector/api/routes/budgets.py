@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse, Response
 
 from ...budgets import BudgetError, budgets_from, parse_budget, scope_json, status
 from ...deps import AdminAuth, NowDep, ReadAuth, StoreDep
-from ...store import _budgets as sql
 from ..formats import respond
 from ..params import OutputFormat, StrictQuery, bad
 
@@ -36,13 +35,13 @@ async def create_budget(request: Request, store: StoreDep, now: NowDep) -> JSONR
     except BudgetError as exc:
         raise bad(str(exc)) from None
 
-    def insert(con):
-        return sql.insert_budget(
-            con, name=budget.name, amount_usd=budget.amount_usd, period=budget.period,
+    def insert() -> int:
+        return store.add_budget(
+            name=budget.name, amount_usd=budget.amount_usd, period=budget.period,
             scope_json=scope_json(budget), thresholds=budget.thresholds, created_at=now,
         )  # fmt: skip
 
-    budget_id = await anyio.to_thread.run_sync(lambda: store.write(insert))
+    budget_id = await anyio.to_thread.run_sync(insert)
     _nudge(request)
     return JSONResponse({**budget.definition(), "id": budget_id, "created_at": now.isoformat()}, status_code=201)
 
@@ -50,7 +49,7 @@ async def create_budget(request: Request, store: StoreDep, now: NowDep) -> JSONR
 @router.get("/api/v1/budgets", dependencies=[ReadAuth])
 def list_budgets(store: StoreDep, now: NowDep) -> JSONResponse:
     """`{"budgets": [...]}`: each definition with its period, spend (priced and estimated), forecast and status."""
-    return JSONResponse({"budgets": [status(store, b, now) for b in budgets_from(store.query(sql.BUDGETS_SQL))]})
+    return JSONResponse({"budgets": [status(store, b, now) for b in budgets_from(store.budgets())]})
 
 
 @router.delete("/api/v1/budgets/{budget_id}", dependencies=[AdminAuth])
@@ -58,7 +57,7 @@ def delete_budget(budget_id: str, store: StoreDep) -> JSONResponse:
     """Delete a budget (its alerts stay in the history); 404 when there is none with that id."""
     if not budget_id.isdigit() or len(budget_id) > 18:
         raise bad(f"budget id must be a positive integer, got {budget_id!r}")
-    if not store.write(lambda con: sql.delete_budget(con, int(budget_id))):
+    if not store.delete_budget(int(budget_id)):
         return JSONResponse({"detail": f"no budget {budget_id}"}, status_code=404)
     return JSONResponse({"deleted": int(budget_id)})
 
@@ -72,7 +71,7 @@ def alerts(
     """`{"alerts": [...]}`, newest first: what crossed, the spend and forecast then, and the webhook's state."""
     if not limit.isdigit() or not 0 <= int(limit) <= MAX_ALERTS:
         raise bad(f"limit must be an integer from 0 to {MAX_ALERTS}, got {limit!r}")
-    return respond(store.query(sql.ALERTS_SQL, [int(limit)]), format, key="alerts")
+    return respond(store.alerts(int(limit)), format, key="alerts")
 
 
 @router.post("/api/v1/alerts/evaluate", dependencies=[AdminAuth])

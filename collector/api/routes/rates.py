@@ -13,11 +13,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from rates import CardFileError, card_from_mapping
-from rates.types import decimal_text
+from rates.types import card_id, decimal_text
+from tokenledger.settings import BOOL_WORDS, strict_bool
 
 from ...deps import AdminAuth, ReadAuth, StoreDep
-from ...store import Repricing, card_json
-from ..formats import respond
+from ...store import Repricing
+from ..formats import card_json, respond
 from ..params import OutputFormat, StrictQuery, bad
 
 router = APIRouter(tags=["rates"])
@@ -25,12 +26,8 @@ _MAX_CARD_BYTES = 64 * 1024
 
 
 def _card_ids(table: pa.Table) -> pa.Array:
-    ids = []
-    for model, start in zip(table.column("model").to_pylist(), table.column("effective_from").to_pylist(), strict=True):
-        start = start.astimezone(UTC)
-        text = start.date().isoformat() if start.time() == start.min.time() else start.isoformat()
-        ids.append(f"{model}@{text}")
-    return pa.array(ids, pa.string())
+    models, starts = table.column("model").to_pylist(), table.column("effective_from").to_pylist()
+    return pa.array([card_id(model, start) for model, start in zip(models, starts, strict=True)], pa.string())
 
 
 @router.get("/api/v1/rates", dependencies=[ReadAuth, StrictQuery])
@@ -64,10 +61,9 @@ async def add_rate(
     dry_run: Annotated[str, Query(description="true: only preview the repricing")] = "false",
 ) -> JSONResponse:
     """Add a card and reprice every stored call of its model from `effective_from`; `?dry_run=true` previews."""
-    flag = dry_run.strip().lower()
-    if flag not in ("true", "false", "1", "0"):
-        raise bad(f"dry_run must be true or false, got {dry_run!r}")
-    preview_only = flag in ("true", "1")
+    preview_only = strict_bool(dry_run)
+    if preview_only is None:
+        raise bad(f"dry_run must be one of {BOOL_WORDS}, got {dry_run!r}")
     raw = await request.body()
     if len(raw) > _MAX_CARD_BYTES:
         raise bad("card body is too large")

@@ -7,8 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from ...deps import ReadAuth, StoreDep
-from ...store import card_json
-from ..formats import json_rows, respond
+from ..formats import card_json, json_rows, respond
 from ..params import Filter, OutputFormat, StrictQuery
 
 log = logging.getLogger("collector.review")

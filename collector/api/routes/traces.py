@@ -95,7 +95,14 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
             return _error(kind, 413, f"body is over {limit} bytes")
         encoding = request.headers.get("content-encoding")
         result = await anyio.to_thread.run_sync(
-            _decode_and_ingest, body, encoding, kind, limit, store, limiter=_ingest_limiter(request)
+            _decode_and_ingest,
+            body,
+            encoding,
+            kind,
+            limit,
+            store,
+            settings.dimension_attributes,
+            limiter=_ingest_limiter(request),
         )
     except otlp.BadRequest as exc:
         return _error(kind, 400, str(exc))
@@ -124,6 +131,6 @@ def _ingest_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-def _decode_and_ingest(body: bytes, encoding: str | None, kind: str, limit: int, store):
+def _decode_and_ingest(body: bytes, encoding: str | None, kind: str, limit: int, store, dimension_attributes):
     raw = otlp.decompress(body, encoding, limit)
-    return ingest(otlp.decode(raw, kind), store)
+    return ingest(otlp.decode(raw, kind), store, dimension_attributes)

@@ -5,40 +5,31 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from conftest import CollectorHandle, free_port
+from .collector import CollectorHandle, free_port
 
 
 class ClockedCollector(CollectorHandle):
-    """The real app under uvicorn in a thread (like `mode="thread"`), with `now` fixed by the test."""
+    """A collector in process (thread mode by default) whose clock the test sets: `handle.clock = lambda: when`."""
 
     clock: Callable[[], datetime]
 
-    def _start_thread(self) -> None:
-        import uvicorn
-
-        from collector import Settings, create_app
-
-        settings = Settings.from_env(
-            dict(self.env), db_path=self.db_path, host="127.0.0.1", port=self.port, clock=self.clock,
-            alert_retry_base_s=0.01,
-        )  # fmt: skip
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name=f"collector-{self.port}", daemon=True)
-        self._thread.start()
+    def _settings(self) -> Any:
+        # The webhook retry delay is shortened so that a test of the retries takes milliseconds.
+        return replace(super()._settings(), clock=self.clock, alert_retry_base_s=0.01)
 
 
-def launch_clocked(directory: Path, now: datetime, **env: str) -> ClockedCollector:
+def launch_clocked(directory: Path, now: datetime, *, mode: str = "thread", **env: str) -> ClockedCollector:
     """A collector on `directory/tokenledger.duckdb` whose clock says `now`; the caller stops it."""
-    port = free_port()
+    port = None if mode == "asgi" else free_port()
     handle = ClockedCollector(
-        url=f"http://127.0.0.1:{port}", db_path=directory / "tokenledger.duckdb", port=port, mode="thread",
-        env={k: str(v) for k, v in env.items()}, log_path=directory / f"collector-{port}.log",
+        db_path=directory / "tokenledger.duckdb", port=port, mode=mode, env={k: str(v) for k, v in env.items()},
+        log_path=directory / f"collector-{port or 'asgi'}.log",
     )  # fmt: skip
     handle.clock = lambda: now
     try:

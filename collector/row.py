@@ -1,0 +1,66 @@
+"""One LLM call as the collector stores it: the typed row `map_span` builds, pricing completes and the store writes.
+
+The `calls` table's Arrow schema is derived from this class (collector/store/_calls.py) and tests/test_store_schema.py
+checks both against the table the migrations create. No heavy imports: the mapping and the store both use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+INT32 = {"bits": 32}
+"""Field metadata for an int stored as a 32-bit INTEGER (every other int is a BIGINT)."""
+
+
+@dataclass(slots=True, kw_only=True)
+class CallRow:
+    """One provider call. Token counts follow the GenAI convention (input includes cache, output reasoning)."""
+
+    trace_id: str
+    span_id: str
+    response_id: str | None
+    start_time: datetime
+    end_time: datetime
+    duration_ms: float
+    service: str | None
+    environment: str | None
+    layer: str | None
+    """Our `tokenledger.layer`, else the service name."""
+    provider: str | None
+    request_model: str | None
+    model: str | None
+    """The model that answered (response model, else request model): the model priced."""
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    cost_usd: Decimal | None = None
+    """The server's price, or the estimate when `pricing_unknown`; None until `collector.pricing` fills it."""
+    pricing_unknown: bool | None = None
+    card_id: str | None = None
+    """The card that priced the row; None for an estimate."""
+    reported_cost_usd: Decimal | None
+    reported_cost_source: str | None
+    status: str
+    error_type: str | None
+    streaming: bool
+    ttft_ms: float | None
+    requested_model: str | None
+    operation: str | None
+    span_name: str | None
+    scope_name: str | None
+    scope_version: str | None
+    attribution_score: int = field(metadata=INT32)
+    """Which copy of one call wins the dedupe: 2 for our layer, +1 for a reported cost."""
+    ingested_at: datetime | None = None
+    """Set by the ingest when the batch is written."""
+    team: str | None = None
+    """Who the call is charged to (docs/ingest.md, "Attribution"); None reads `unattributed`."""
+    cost_center: str | None = None
+    customer: str | None = None
+    feature: str | None = None
+    conversation_id: str | None = None
+    """`gen_ai.conversation.id`."""

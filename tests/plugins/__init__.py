@@ -1,0 +1,1 @@
+"""pytest plugins (fixtures) for the whole suite, loaded by `pytest_plugins` in tests/conftest.py."""
