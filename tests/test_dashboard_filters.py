@@ -9,7 +9,18 @@ from decimal import Decimal
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_dashboard_app import APP, HAIKU, IN_PERIOD, PERIOD, SEED, UNPRICED, expected_by_layer, metric, seeded
+from test_dashboard_app import (
+    APP,
+    HAIKU,
+    IN_PERIOD,
+    PERIOD,
+    SEED,
+    UNPRICED,
+    expected_by_layer,
+    metric,
+    seeded,
+    seeded_once,  # noqa: F401  (the module-scoped collector `seeded` is built on)
+)
 
 from dashboard import filters
 from dashboard.money import format_usd
