@@ -103,6 +103,12 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
         # Live calls went through the real client: streamed chat has a time to first token.
         assert any(r["streaming"] and r["ttft_ms"] is not None for r in live if r["layer"] == "chat")
 
+        # Teams per service (on the resource), customers and features per request (llm.attribute), live and backfill.
+        teams = {(r["service"], r["team"], r["cost_center"]) for r in rows}
+        assert teams == {("chat-bff", "product", "CC-100"), ("processing-worker", "data-platform", "CC-200")}
+        assert {r["customer"] for r in rows} <= {"acme", "globex", "initech", "umbrella"}
+        assert len({r["customer"] for r in rows}) >= 3 and all(r["feature"] for r in rows)
+        assert all(r["customer"] for r in live)
         # The demo's budgets, created once through the API, each with a status.
         listed = httpx.get(f"{collector_url}/api/v1/budgets", headers=READ, timeout=30).json()["budgets"]
         assert [b["name"] for b in listed] == ["Chat monthly", "Analysis monthly", "All LLM spend weekly"]
