@@ -94,13 +94,13 @@ def collector(tmp_path, send_spans, monkeypatch):
     start = int(datetime(2026, 11, 16, 9, tzinfo=UTC).timestamp()) * NS
 
     def build(tracer):
-        for i, layer in enumerate(("analysis", "analysis", "chat")):
+        for i, (layer, customer) in enumerate((("analysis", "acme"), ("analysis", "acme"), ("chat", "globex"))):
             attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "mystery-model-9",
                      "gen_ai.usage.input_tokens": 1_000_000, "gen_ai.usage.output_tokens": 0,
-                     "tokenledger.layer": layer}  # fmt: skip
+                     "tokenledger.layer": layer, "tokenledger.customer": customer}  # fmt: skip
             tracer.start_span("chat", start_time=start + i * NS, attributes=attrs).end(end_time=start + i * NS + NS)
 
-    send_spans(handle.url, build, headers={"Authorization": f"Bearer {ADMIN}"})
+    send_spans(handle.url, build, headers={"Authorization": f"Bearer {ADMIN}"}, resource={"tokenledger.team": "data"})
     headers = {"Authorization": f"Bearer {ADMIN}"}
     for body in (
         {"name": "analysis monthly", "amount_usd": "1.5", "period": "month", "scope": {"layer": "analysis"}},
@@ -165,3 +165,20 @@ def test_overview_shows_the_month_end_forecast(collector):
     assert metrics["Month to date (incl. estimates)"] == "$3.00"
     assert metrics["Month-end forecast"] == "$90.00"
     assert any("run_rate (0 days of history)" in c.value for c in at.caption)
+
+
+def test_spend_page_breaks_down_and_filters_by_customer_and_team(collector):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"from": "2026-11-01", "to": "2026-11-30"})
+    at.run()
+    at.switch_page("views/spend.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = {tuple(df.value.columns)[0]: df.value for df in at.dataframe}
+    customers = dict(zip(tables["customer"]["customer"], tables["customer"]["total_usd"], strict=True))
+    assert customers == {"acme": "$2.00", "globex": "$1.00"}
+    assert list(tables["team"]["team"]) == ["data"]
+    assert set(tables["feature"]["feature"]) == {"unattributed"}
+    at.multiselect(key="f_customer").set_value(["acme"]).run()
+    assert not at.exception
+    assert next(m.value for m in at.metric if m.label == "Calls") == "2"
+    assert at.query_params["customer"] in ("acme", ["acme"])  # shareable in the URL like every filter
