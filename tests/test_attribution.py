@@ -163,3 +163,17 @@ def test_rows_stored_before_attribution_read_unattributed(tmp_path):
         assert store.spend([], CallFilter(team="unattributed")).to_pylist()[0]["calls"] == 1
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/spend", "/api/v1/latency", "/api/v1/calls", "/api/v1/substitutions", "/api/v1/review",
+             "/api/v1/forecast"],
+)  # fmt: skip
+def test_every_read_route_takes_the_dimension_filters(collector, path):
+    params = {"team": "payments", "cost_center": "CC-1", "customer": "acme", "feature": "unattributed",
+              "conversation": "conv-1", "trace_id": TRACE_A}  # fmt: skip
+    response = httpx.get(collector.url + path, params=params, timeout=30)
+    assert response.status_code == 200, response.text
+    if path in ("/api/v1/spend", "/api/v1/calls"):
+        rows = response.json()["rows"]
+        assert [r.get("calls", 1) for r in rows] == [1]  # span 1 only: acme, conv-1, trace A, no feature
