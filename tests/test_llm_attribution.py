@@ -6,13 +6,13 @@ import asyncio
 import logging
 
 import pytest
-from conftest_llm import *  # noqa: F403
-from conftest_llm import llm_spans
+from helpers.llm import llm_spans
 
 from llm import attribute, configure_telemetry, simple_complete
+from llm.agents import make_chat_model
 from llm.attribution import COST_CENTER, CUSTOMER, FEATURE, TEAM, current_attributes
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("close_llm_clients")]
 log = logging.getLogger("test.attribution")
 
 
@@ -58,3 +58,15 @@ def test_team_and_cost_center_are_set_once_per_service_on_the_resource():
         assert (resource[TEAM], resource[COST_CENTER], resource["service.name"]) == ("payments", "CC-42", "billing-api")
     finally:
         provider.shutdown()
+
+
+async def test_agent_calls_carry_the_block_s_attribution(llm_env, spans, fake_anthropic, fake_xai):
+    async def run(customer: str, model: str) -> None:
+        with attribute(customer=customer, feature="agent"):
+            chat = make_chat_model(model, max_tokens=64)
+            await chat.ainvoke("plan")
+            await chat.ainvoke("next")
+
+    await asyncio.gather(run("acme", "claude-haiku-4-5"), run("globex", "grok-4-fast-reasoning"))
+    got = {(s.attributes["gen_ai.provider.name"], s.attributes[CUSTOMER]) for s in llm_spans(spans)}
+    assert got == {("anthropic", "acme"), ("x_ai", "globex")} and len(llm_spans(spans)) == 4
