@@ -240,7 +240,7 @@ def test_forecast_route_constant_spend(tmp_path):
         (total,) = httpx.get(collector.url + "/api/v1/forecast", params={"group_by": "none",
                                                                          "layer": "chat"}).json()["rows"]  # fmt: skip
         assert Decimal(total["forecast_usd"]) == Decimal("0.045")
-        for params in ({"start": "2026-11-01"}, {"group_by": "day"}):
+        for params in ({"start": "2026-11-01"}, {"group_by": "day"}, {"group_by": "layer,trace_id"}):
             assert httpx.get(collector.url + "/api/v1/forecast", params=params).status_code == 400
     finally:
         collector.stop()

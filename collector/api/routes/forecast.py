@@ -9,7 +9,8 @@ from ..formats import respond
 from ..params import Filter, GroupBy, OutputFormat, StrictQuery, bad
 
 router = APIRouter(tags=["read"], dependencies=[ReadAuth, StrictQuery])
-_TIME_KEYS = ("day", "month")
+_NOT_FORECAST = ("day", "month", "trace_id", "conversation")
+"""Keys a month-end forecast is not made per: time itself, and units that do not recur over a month."""
 
 
 @router.get("/api/v1/forecast")
@@ -20,7 +21,7 @@ def forecast(store: StoreDep, where: Filter, group_by: GroupBy, format: OutputFo
     """
     if where.start is not None or where.end is not None:
         raise bad("start and end do not apply: the forecast covers the current UTC month")
-    timed = [k for k in group_by if k in _TIME_KEYS]
-    if timed:
-        raise bad(f"group_by {timed[0]} does not apply to a forecast: it is per month, from daily spend")
+    refused = [k for k in group_by if k in _NOT_FORECAST]
+    if refused:
+        raise bad(f"group_by {refused[0]} does not apply to a forecast: it is a month's, from daily spend")
     return respond(month_end_table(store, group_by, where, now), format)
