@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 # --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install install-dev demo test test-fast bench lint lock clean
+.PHONY: install install-dev demo test test-fast test-reliability bench lint lock clean
 
 $(UV):
 	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
@@ -44,6 +44,12 @@ test: $(VENV)/.dev
 # the reliability suite's marker: a -m on the command line replaces the one in addopts.
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -m "not e2e and not reliability"
+
+# The whole reliability suite (tests/reliability: kill -9 rounds, overload and memory, fuzzing, auth, soak); see
+# docs/reliability.md. The soak lasts TOKENLEDGER_SOAK_S seconds (60 unless set; 600 for the full 10 minutes).
+# -s: each slow test prints the figures it measured (inputs tried, kill rounds, spans acknowledged and stored, RSS).
+test-reliability: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability" -s
 
 # Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
 bench: $(VENV)/.runtime

@@ -41,6 +41,14 @@ class Settings:
     """TOKENLEDGER_ADMIN_TOKEN: bearer token accepted everywhere, and the only one for POST /api/v1/rates."""
     max_body_bytes: int = 64 * MIB
     """TOKENLEDGER_MAX_BODY_BYTES: the largest request body, compressed or after decompression."""
+    max_json_bytes: int = 16 * MIB
+    """TOKENLEDGER_MAX_JSON_BYTES: the largest OTLP JSON body once decompressed (JSON costs ~10x its size to parse)."""
+    max_buffered_bytes: int = 128 * MIB
+    """TOKENLEDGER_MAX_BUFFERED_BYTES: request bodies (as received) held in memory at once; past it, 429."""
+    max_decoded_bytes: int = 64 * MIB
+    """TOKENLEDGER_MAX_DECODED_BYTES: decompressed bytes being decoded at once (JSON counts 4x); the rest wait."""
+    body_timeout_s: int = 30
+    """TOKENLEDGER_BODY_TIMEOUT_S: time allowed to receive a request body; a slower upload is answered 408."""
     max_pending_writes: int = 64
     """TOKENLEDGER_MAX_PENDING_WRITES: ingest requests allowed to wait for the writer before 429."""
     retry_after_s: int = 2
@@ -78,6 +86,10 @@ class Settings:
         for name, attr, low in (
             ("TOKENLEDGER_PORT", "port", 0),
             ("TOKENLEDGER_MAX_BODY_BYTES", "max_body_bytes", 1),
+            ("TOKENLEDGER_MAX_JSON_BYTES", "max_json_bytes", 1),
+            ("TOKENLEDGER_MAX_BUFFERED_BYTES", "max_buffered_bytes", 1),
+            ("TOKENLEDGER_MAX_DECODED_BYTES", "max_decoded_bytes", 1),
+            ("TOKENLEDGER_BODY_TIMEOUT_S", "body_timeout_s", 1),
             ("TOKENLEDGER_MAX_PENDING_WRITES", "max_pending_writes", 1),
             ("TOKENLEDGER_RETRY_AFTER_S", "retry_after_s", 0),
             ("TOKENLEDGER_ALERT_INTERVAL_S", "alert_interval_s", 1),

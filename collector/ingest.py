@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,15 +32,30 @@ class IngestResult:
     error_message: str = ""
 
 
+CHUNK_ROWS = 10_000
+"""Rows mapped before they are written: a huge request is inserted in chunks of this many rows (one transaction
+each), so its rows never sit in memory all at once. A 200 still means every chunk committed; a failure part-way
+answers 503, and the exporter's retry replays the chunks already stored as no-ops (the key is trace and span id)."""
+
+
 def ingest(
-    request: ExportTraceServiceRequest, store: Store, dimension_attributes: tuple[tuple[str, str], ...] = ()
+    request: ExportTraceServiceRequest,
+    store: Store,
+    refused: Sequence[str] = (),
+    dimension_attributes: tuple[tuple[str, str], ...] = (),
 ) -> IngestResult:
-    """Map and price every span, then insert the rows in one transaction. Raises `StoreError` if it cannot write."""
+    """Map and price every span, then insert the rows (in chunks of `CHUNK_ROWS`, one transaction each).
+
+    `refused` gives the reasons of spans the decoder already left out; they count as rejected.
+    `dimension_attributes`: the operator's extra attributes per dimension (TOKENLEDGER_DIMENSION_ATTRIBUTES).
+    Raises `StoreError` if it cannot write.
+    """
     book = store.book
     now = datetime.now(UTC)
     rows = []
-    spans = rejected = 0
-    reasons: list[str] = []
+    spans = calls = inserted = 0
+    rejected = len(refused)
+    reasons: list[str] = list(refused[:_MAX_REASONS])
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
         for scope_spans in resource_spans.scope_spans:
@@ -65,11 +81,16 @@ def ingest(
                     continue
                 row.ingested_at = now
                 rows.append(row)
-    inserted = store.insert_calls(rows, priced_with=book, reprice=price_row)
+                if len(rows) >= CHUNK_ROWS:
+                    calls += len(rows)
+                    inserted += store.insert_calls(rows, priced_with=book, reprice=price_row)
+                    rows = []
+    calls += len(rows)
+    inserted += store.insert_calls(rows, priced_with=book, reprice=price_row)
     message = ""
     if rejected:
         more = f" (and {rejected - len(reasons)} more)" if rejected > len(reasons) else ""
         message = f"{rejected} span(s) rejected: " + "; ".join(reasons) + more
         log.info("ingest: %s", message)
-    log.debug("ingest: %d spans, %d calls, %d rows added, %d rejected", spans, len(rows), inserted, rejected)
-    return IngestResult(spans, len(rows), inserted, rejected, message)
+    log.debug("ingest: %d spans, %d calls, %d rows added, %d rejected", spans, calls, inserted, rejected)
+    return IngestResult(spans + len(refused), calls, inserted, rejected, message)

@@ -10,11 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from .alerts import Evaluator
+from .api.errors import error_for
 from .api.routes import ROUTERS
-from .api.routes.traces import WriteGate, error_for
 from .config import Settings
+from .limits import ByteBudget, WriteGate
 from .store import Store, StoreError
 
 log = logging.getLogger("collector")
@@ -69,10 +71,15 @@ def create_app(
     app = FastAPI(
         title="tokenledger collector",
         lifespan=lifespan,
+        openapi_url=None,  # served by api/routes/docs.py, behind the read token when one is set
+        docs_url=None,
+        redoc_url=None,
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.write_gate = WriteGate(settings.max_pending_writes)
+    app.state.buffered_budget = ByteBudget(max(settings.max_buffered_bytes, settings.max_body_bytes))
+    app.state.decoded_budget = ByteBudget(settings.max_decoded_bytes)
     for router in ROUTERS:
         app.include_router(router)
 
@@ -92,6 +99,12 @@ def create_app(
     async def store_unavailable(request: Request, exc: StoreError) -> Response:
         log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error(request, 503, "store unavailable, retry later", {"Retry-After": str(settings.retry_after_s)})
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client closed the connection mid-body: nobody reads the answer; not an error of ours.
+        log.debug("client disconnected during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

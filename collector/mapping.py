@@ -101,9 +101,13 @@ def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None,
 
 
 def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
-    key, found = _first(attrs, keys)
+    """The first present count among `keys`. Present with an empty or null value is not a count: it rejects."""
+    key = next((k for k in keys if k in attrs), None)
     if key is None:
         return None
+    found = attrs[key]
+    if found is None or found == "":
+        raise InvalidSpan(f"{key} must be an integer token count, got an empty value")
     if isinstance(found, bool) or not isinstance(found, int):
         raise InvalidSpan(f"{key} must be an integer token count, got {type(found).__name__}")
     if found < 0:

@@ -10,6 +10,8 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
@@ -19,6 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -44,53 +47,93 @@ def media_type(content_type: str | None) -> str:
     raise UnsupportedMediaType(f"unsupported content type {kind or '(none)'!r}: use {PROTOBUF} or {JSON}")
 
 
-def decompress(body: bytes, encoding: str | None, limit: int) -> bytes:
-    """The body after `Content-Encoding` (identity, gzip, deflate), refusing to produce more than `limit` bytes."""
+def decompress(body: bytes, encoding: str | None, limit: int, progress: Callable[[int], None] | None = None) -> bytes:
+    """The body after `Content-Encoding` (identity, gzip, deflate), refusing to produce more than `limit` bytes.
+
+    `progress(size)` is called with the output's size as it grows (it may raise to stop inflating).
+    """
     name = (encoding or "identity").strip().lower()
     if name in ("", "identity"):
         return body
     if name == "gzip":
-        return _inflate(body, 16 + zlib.MAX_WBITS, limit)
+        return _inflate(body, 16 + zlib.MAX_WBITS, limit, progress)
     if name == "deflate":
         try:
-            return _inflate(body, zlib.MAX_WBITS, limit)
+            return _inflate(body, zlib.MAX_WBITS, limit, progress)
         except BadRequest:
-            return _inflate(body, -zlib.MAX_WBITS, limit)  # raw deflate, as some clients send
+            return _inflate(body, -zlib.MAX_WBITS, limit, progress)  # raw deflate, as some clients send
     raise UnsupportedMediaType(f"unsupported content encoding {name!r}: use gzip or deflate")
 
 
-def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+MAX_MEMBERS = 64
+"""Gzip members one body may chain (an exporter sends one); more is a 400, so many tiny members cost no CPU."""
+_FEED_BYTES = 64 * 1024
+"""Compressed bytes fed to zlib per step: what a member's end copies is at most this, never the rest of the body."""
+
+
+def _inflate(data: bytes, wbits: int, limit: int, progress: Callable[[int], None] | None) -> bytes:
+    """Inflate `data` (one or more members) in time linear in its size, producing at most `limit` bytes."""
+    view = memoryview(data)
     out = bytearray()
-    while data:
+    position, members = 0, 0
+    while position < len(view):
+        if view[position] == 0 and not bytes(view[position:]).strip(b"\0"):
+            break  # zero padding after the last member, which some clients send
+        members += 1
+        if members > MAX_MEMBERS:
+            raise BadRequest(f"compressed body has more than {MAX_MEMBERS} members")
         engine = zlib.decompressobj(wbits)
         try:
-            out += engine.decompress(data, limit + 1 - len(out))
-            if len(out) > limit:
-                raise TooLarge(f"decompressed body is over {limit} bytes")
-            if engine.unconsumed_tail:
-                raise TooLarge(f"decompressed body is over {limit} bytes")
+            while not engine.eof and position < len(view):
+                fed = view[position : position + _FEED_BYTES]
+                out += engine.decompress(fed, limit + 1 - len(out))
+                if len(out) > limit or engine.unconsumed_tail:
+                    raise TooLarge(f"decompressed body is over {limit} bytes")
+                position += len(fed) - len(engine.unused_data)
+                if progress is not None:
+                    progress(len(out))
             out += engine.flush()
+            if progress is not None:
+                progress(len(out))
         except zlib.error as exc:
             raise BadRequest(f"cannot decompress body: {exc}") from None
         if not engine.eof:
             raise BadRequest("compressed body is truncated")
-        data = engine.unused_data  # gzip allows several members back to back
-        if wbits < 0 or not data.strip(b"\0"):
+        if len(out) > limit:
+            raise TooLarge(f"decompressed body is over {limit} bytes")
+        if wbits < 0:
             break
-    if len(out) > limit:
-        raise TooLarge(f"decompressed body is over {limit} bytes")
     return bytes(out)
 
 
+@dataclass
+class Decoded:
+    """A decoded export request, less the spans that could not be decoded (OTLP JSON only)."""
+
+    request: ExportTraceServiceRequest
+    rejected: list[str] = field(default_factory=list)
+    """Why each span left out was refused ("span <id>: <reason>"), in order."""
+
+
 def decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
-    """Decode an OTLP export request; raises BadRequest."""
+    """Decode an OTLP export request; raises BadRequest. Spans that fail to decode are left out (see decode_export)."""
+    return decode_export(body, kind).request
+
+
+def decode_export(body: bytes, kind: str) -> Decoded:
+    """Decode an OTLP export request; raises BadRequest when the request itself is malformed.
+
+    In OTLP JSON a value that breaks only one span (a wrong type, an out-of-range int64, a lone surrogate, nesting
+    too deep) rejects that span, listed in `rejected`; the other spans are kept. Exporters never retry a 400, so a
+    400 for the whole request would lose them.
+    """
     request = ExportTraceServiceRequest()
     if kind == PROTOBUF:
         try:
             request.ParseFromString(body)
         except (DecodeError, RuntimeError, ValueError) as exc:
             raise BadRequest(f"not an OTLP protobuf ExportTraceServiceRequest: {exc}") from None
-        return request
+        return Decoded(request)
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -99,14 +142,56 @@ def decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
         raise BadRequest("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("an OTLP JSON body must be an object")
+    decoded = Decoded(request)
+    for resource_spans in _items(data, "resourceSpans", "resource_spans"):
+        target = request.resource_spans.add()
+        _parse(_without(resource_spans, "scopeSpans", "scope_spans"), target, "resource")
+        for scope_spans in _items(resource_spans, "scopeSpans", "scope_spans"):
+            scope_target = target.scope_spans.add()
+            _parse(_without(scope_spans, "spans"), scope_target, "scope")
+            for span in _items(scope_spans, "spans"):
+                decoded.rejected += _add_span(span, scope_target)
+    return decoded
+
+
+def _without(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in keys}
+
+
+def _parse(data: dict[str, Any], message: Any, what: str) -> None:
     try:
-        _hex_ids_to_base64(data)
-        json_format.ParseDict(data, request, ignore_unknown_fields=True)
+        json_format.ParseDict(data, message, ignore_unknown_fields=True)
     except (json_format.ParseError, TypeError, AttributeError, ValueError) as exc:
-        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {exc}") from None
+        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {what}: {_short(exc)}") from None
     except RecursionError:
-        raise BadRequest("not an OTLP JSON ExportTraceServiceRequest: nested too deeply") from None
-    return request
+        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {what} nested too deeply") from None
+
+
+def _add_span(span: Any, scope_target: Any) -> list[str]:
+    """Parse one JSON span into `scope_target.spans`; a span that cannot be parsed is left out and its reason given."""
+    label = span.get("spanId") if isinstance(span, dict) else None
+    label = label if isinstance(label, str) and len(label) <= 32 else "?"
+    try:
+        if not isinstance(span, dict):
+            raise BadRequest("a span must be an object")
+        _convert(span)
+        for link in _items(span, "links"):
+            _convert(link)
+        parsed = Span()
+        json_format.ParseDict(span, parsed, ignore_unknown_fields=True)
+    except BadRequest as exc:
+        return [f"span {label}: {exc}"]
+    except (json_format.ParseError, TypeError, AttributeError, ValueError) as exc:
+        return [f"span {label}: not an OTLP JSON span: {_short(exc)}"]
+    except RecursionError:
+        return [f"span {label}: nested too deeply"]
+    scope_target.spans.append(parsed)
+    return []
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 _ID_KEYS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")

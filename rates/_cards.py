@@ -102,6 +102,11 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
             raise CardFileError(path, model, f"effective_from is not an ISO date: {effective!r}") from None
     if not isinstance(effective, date):
         raise CardFileError(path, model, f"effective_from must be a date, got {effective!r}")
+    try:
+        effective = to_utc(effective)
+    except OverflowError:  # an offset that moves 9999-12-31 or 0001-01-01 past the calendar's edge
+        text = raw["effective_from"]
+        raise CardFileError(path, model, f"effective_from is outside years 1 to 9999 in UTC: {text!r}") from None
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise CardFileError(path, model, "aliases must be a list of non-empty strings")
@@ -129,7 +134,7 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
     return RateCard(
         model=model,
         rates=rates,
-        effective_from=to_utc(effective),
+        effective_from=effective,
         source=source.strip(),
         provider=provider.strip() if provider is not None else None,
         aliases=tuple(a.strip() for a in aliases),

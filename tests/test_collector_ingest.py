@@ -170,10 +170,7 @@ def test_same_response_id_in_one_batch_and_ties_keep_the_first(collector):
         (b"\x0a\xff\xff\xff", PROTO),
         (b"{not json", JSON),
         (b"[1, 2]", JSON),
-        (
-            json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz", "spanId": "01"}]}]}]}).encode(),
-            JSON,
-        ),
+        (json.dumps({"resourceSpans": [{"resource": {"attributes": "nope"}}]}).encode(), JSON),
         (json.dumps({"resourceSpans": "nope"}).encode(), JSON),
         (b"\x1f\x8b\x08\x00garbage", {**JSON, "content-encoding": "gzip"}),
     ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +130,12 @@ class Store:
         """Duration percentiles, error rate and mean time to first token per group."""
         return self.query(*_reads.latency_sql(group_by, where))
 
-    def calls(self, where: _reads.CallFilter, limit: int, offset: int) -> tuple[pa.Table, int]:
-        """One page of raw call rows, newest first, and how many match in all."""
+    def calls(
+        self, where: _reads.CallFilter, limit: int, offset: int, after: tuple[datetime, str, str] | None = None
+    ) -> tuple[pa.Table, int]:
+        """One page of raw call rows, newest first (after the cursor row `after`), and how many match in all."""
         total = self.query(*_reads.count_sql(where)).column("n")[0].as_py()
-        return self.query(*_reads.calls_sql(where, limit, offset)), int(total)
+        return self.query(*_reads.calls_sql(where, limit, offset, after)), int(total)
 
     def substitutions(self, where: _reads.CallFilter) -> pa.Table:
         """Policy-substituted calls per requested/used model, layer, service, environment: cost and requested cost."""

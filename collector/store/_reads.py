@@ -158,8 +158,15 @@ def latency_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[A
 _PUBLIC_CALL_COLUMNS = ", ".join(c for c in CALL_COLUMNS if c != "attribution_score")
 
 
-def calls_sql(where: CallFilter, limit: int, offset: int) -> tuple[str, list[Any]]:
+def calls_sql(
+    where: CallFilter, limit: int, offset: int, after: tuple[datetime, str, str] | None = None
+) -> tuple[str, list[Any]]:
+    """A page of calls in the read order; `after` (start_time, trace_id, span_id) starts past that row (a cursor)."""
     clause, params = where.where()
+    if after is not None:  # the rows after the cursor in the ORDER BY below: rows ingested meanwhile shift nothing
+        keyset = "(start_time < ? OR (start_time = ? AND (trace_id, span_id) > (?, ?)))"
+        clause = f"{clause} AND {keyset}" if clause else f"WHERE {keyset}"
+        params = [*params, after[0], after[0], after[1], after[2]]
     return (
         f"SELECT {_PUBLIC_CALL_COLUMNS} FROM calls {clause} "
         "ORDER BY start_time DESC, trace_id, span_id LIMIT ? OFFSET ?",

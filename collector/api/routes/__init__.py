@@ -1,6 +1,6 @@
 """One router per file."""
 
-from . import budgets, calls, forecast, health, latency, policy, rates, review, spend, traces
+from . import budgets, calls, docs, forecast, health, latency, policy, rates, review, spend, traces
 
 ROUTERS = [
     health.router,
@@ -13,4 +13,5 @@ ROUTERS = [
     rates.router,
     forecast.router,
     budgets.router,
+    docs.router,
 ]
