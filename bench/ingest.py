@@ -137,7 +137,9 @@ def fill(db: Path, rows: int) -> None:
                1000 + i % 5000, 100 + i % 700, 0, 0, 0,
                ((1000 + i % 5000) * 1 + (100 + i % 700) * 5)::DECIMAL(38, 12) / 1000000, i % 3 = 2, NULL,
                NULL, NULL, CASE WHEN i % 50 = 0 THEN 'error' ELSE 'ok' END, NULL, i % 3 = 0,
-               CASE WHEN i % 3 = 0 THEN 300 + i % 200 END, NULL, 'chat', 'chat', 'bench', NULL, 0, now()
+               CASE WHEN i % 3 = 0 THEN 300 + i % 200 END, NULL, 'chat', 'chat', 'bench', NULL, 0, now(),
+               ['product', 'data-platform'][1 + i % 2], ['CC-100', 'CC-200'][1 + i % 2],
+               ['acme', 'globex', 'initech', 'umbrella', NULL][1 + i % 5], NULL, 'conv-' || (i // 7)
         FROM range(?) t(i)
         """,
         [rows],
@@ -150,6 +152,8 @@ def bench_reads(url: str, repeats: int = 7) -> dict[str, float]:
         "spend group_by=layer (json)": ("/api/v1/spend", {"group_by": "layer"}),
         "spend group_by=day,layer (arrow)": ("/api/v1/spend", {"group_by": "day,layer", "format": "arrow"}),
         "spend group_by=day,model,provider (json)": ("/api/v1/spend", {"group_by": "day,model,provider"}),
+        "spend group_by=team,customer (json)": ("/api/v1/spend", {"group_by": "team,customer"}),
+        "spend customer=acme by day (json)": ("/api/v1/spend", {"group_by": "day", "customer": "acme"}),
         "spend last 7 days by layer (json)": ("/api/v1/spend", {"group_by": "layer", "start": "2025-11-24"}),
         "latency group_by=layer": ("/api/v1/latency", {"group_by": "layer"}),
         "calls limit=100": ("/api/v1/calls", {"limit": 100}),
@@ -165,6 +169,37 @@ def bench_reads(url: str, repeats: int = 7) -> dict[str, float]:
                 times.append((time.perf_counter() - began) * 1000)
             out[name] = statistics.median(times)
     return out
+
+
+def bench_finance(db: Path, budgets: int = 10) -> None:
+    """Budget evaluation and the month-end forecast over the filled table, in process, "now" inside its month."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from collector.alerts import evaluate
+    from collector.projections import month_end_table
+    from collector.store import CallFilter, Store
+
+    now = datetime(2025, 10, 25, 12, tzinfo=UTC)
+    store = Store.open(db)
+    try:
+        for i in range(budgets):
+            scope = {"layer": [["chat", "analysis", "drafts", "agents"][i % 4]]} if i % 2 else {}
+            store.add_budget(
+                name=f"b{i}", amount_usd=Decimal(100 + i), period=["day", "week", "month"][i % 3],
+                scope_json=__import__("json").dumps(scope), thresholds=[Decimal("0.5"), Decimal(1)], created_at=now,
+            )  # fmt: skip
+        for label in ("first (records alerts)", "again (nothing new)"):
+            began = time.perf_counter()
+            evaluate(store, now, webhook=False)
+            print(f"budgets: evaluate {budgets} budgets, {label}: {(time.perf_counter() - began) * 1000:.0f} ms")
+        for keys in ([], ["layer"], ["customer"]):
+            began = time.perf_counter()
+            month_end_table(store, keys, CallFilter(), now)
+            ms = (time.perf_counter() - began) * 1000
+            print(f"forecast: month end group_by={','.join(keys) or 'none'}: {ms:.0f} ms")
+    finally:
+        store.close()
 
 
 def main() -> int:
@@ -205,6 +240,7 @@ def main() -> int:
         finally:
             process.terminate()
             process.wait(30)
+        bench_finance(db)
     return 0
 
 

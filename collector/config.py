@@ -6,11 +6,17 @@ Precedence: command-line flag > environment variable > default. Bad values fail 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MIB = 1024 * 1024
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SettingsError(ValueError):
@@ -49,6 +55,19 @@ class Settings:
     """TOKENLEDGER_RETRY_AFTER_S: the Retry-After sent with 429 and 503."""
     log_level: str = "info"
     """TOKENLEDGER_LOG_LEVEL."""
+    alert_webhook_url: str | None = field(default=None, repr=False)
+    """TOKENLEDGER_ALERT_WEBHOOK_URL: budget alerts are POSTed here as JSON with a `text` field (Slack, Teams).
+    Kept out of logs and repr: such URLs carry a secret; only the host is ever logged."""
+    alert_interval_s: int = 60
+    """TOKENLEDGER_ALERT_INTERVAL_S: budgets are evaluated at least this often (and soon after each ingest)."""
+    alert_retry_base_s: float = 1.0
+    """Not an env var: the first delay between webhook attempts (doubled each time); tests shorten it."""
+    dimension_attributes: tuple[tuple[str, str], ...] = ()
+    """TOKENLEDGER_DIMENSION_ATTRIBUTES: other attributes read for a dimension when the call has no
+    `tokenledger.<dimension>`, as `dimension=attribute` pairs, comma-separated, in order of preference (span
+    first, then resource, for each): `team=service.namespace,customer=enduser.id`."""
+    clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
+    """Not an env var: "now" for budget periods and forecasts; tests fix it."""
 
     @property
     def open_access(self) -> bool:
@@ -73,6 +92,7 @@ class Settings:
             ("TOKENLEDGER_BODY_TIMEOUT_S", "body_timeout_s", 1),
             ("TOKENLEDGER_MAX_PENDING_WRITES", "max_pending_writes", 1),
             ("TOKENLEDGER_RETRY_AFTER_S", "retry_after_s", 0),
+            ("TOKENLEDGER_ALERT_INTERVAL_S", "alert_interval_s", 1),
         ):
             if name in env:
                 values[attr] = _integer(env, name, low)
@@ -88,11 +108,38 @@ class Settings:
             if level not in {"debug", "info", "warning", "error"}:
                 raise SettingsError(f"TOKENLEDGER_LOG_LEVEL must be debug, info, warning or error, got {level!r}")
             values["log_level"] = level
+        if env.get("TOKENLEDGER_ALERT_WEBHOOK_URL", "").strip():
+            url = env["TOKENLEDGER_ALERT_WEBHOOK_URL"].strip()
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                # never echo the URL: it holds the webhook's secret
+                raise SettingsError("TOKENLEDGER_ALERT_WEBHOOK_URL must be an http:// or https:// URL with a host")
+            values["alert_webhook_url"] = url
+        if "TOKENLEDGER_DIMENSION_ATTRIBUTES" in env:
+            values["dimension_attributes"] = _dimension_pairs(env["TOKENLEDGER_DIMENSION_ATTRIBUTES"])
         settings = cls(**values)  # type: ignore[arg-type]
         chosen = {k: (Path(v) if k == "db_path" else v) for k, v in overrides.items() if v is not None}
         if "port" in chosen and not 0 <= int(chosen["port"]) <= 65535:  # type: ignore[call-overload]
             raise SettingsError(f"--port must be between 0 and 65535, got {chosen['port']}")
         return replace(settings, **chosen)
+
+
+DIMENSIONS = ("team", "cost_center", "customer", "feature")
+
+
+def _dimension_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        dimension, sep, attribute = (p.strip() for p in item.partition("="))
+        if not sep or not attribute or dimension not in DIMENSIONS:
+            raise SettingsError(
+                f"TOKENLEDGER_DIMENSION_ATTRIBUTES: {item!r} is not dimension=attribute with a dimension among "
+                f"{', '.join(DIMENSIONS)}"
+            )
+        pairs.append((dimension, attribute))
+    return tuple(pairs)
 
 
 def _text(env: Mapping[str, str], name: str) -> str:

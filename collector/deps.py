@@ -8,6 +8,7 @@ everything is open.
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -27,8 +28,14 @@ async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
+async def get_now(request: Request) -> datetime:
+    """The current instant from the settings' clock (fixed in tests): budget periods and forecasts depend on it."""
+    return request.app.state.settings.clock()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 def _presented(request: Request) -> str | None:

@@ -38,11 +38,17 @@ each), so its rows never sit in memory all at once. A 200 still means every chun
 answers 503, and the exporter's retry replays the chunks already stored as no-ops (the key is trace and span id)."""
 
 
-def ingest(request: ExportTraceServiceRequest, store: Store, refused: Sequence[str] = ()) -> IngestResult:
+def ingest(
+    request: ExportTraceServiceRequest,
+    store: Store,
+    refused: Sequence[str] = (),
+    dimension_attributes: tuple[tuple[str, str], ...] = (),
+) -> IngestResult:
     """Map and price every span, then insert the rows (in chunks of `CHUNK_ROWS`, one transaction each).
 
-    `refused` gives the reasons of spans the decoder already left out; they count as rejected. Raises `StoreError`
-    if it cannot write.
+    `refused` gives the reasons of spans the decoder already left out; they count as rejected.
+    `dimension_attributes`: the operator's extra attributes per dimension (TOKENLEDGER_DIMENSION_ATTRIBUTES).
+    Raises `StoreError` if it cannot write.
     """
     book = store.book
     now = datetime.now(UTC)
@@ -57,7 +63,7 @@ def ingest(request: ExportTraceServiceRequest, store: Store, refused: Sequence[s
             for span in scope_spans.spans:
                 spans += 1
                 try:
-                    row = map_span(resource, scope.name, scope.version, span)
+                    row = map_span(resource, scope.name, scope.version, span, dimension_attributes)
                     if row is None:
                         continue
                     row = price_row(book, row)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from .alerts import Evaluator
 from .api.errors import error_for
 from .api.routes import ROUTERS
 from .config import Settings
@@ -56,10 +57,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = Store.open(settings.db_path) if store is None else store
         _announce(settings)
+        app.state.evaluator = Evaluator(app.state.store, settings)
+        app.state.evaluator.start()
         log.info("collector ready on %s", settings.db_path)
         try:
             yield
         finally:
+            await app.state.evaluator.stop()
             if owned:
                 app.state.store.close()
 

@@ -210,10 +210,41 @@ def _utc(unix_nano: int) -> datetime:
     return _EPOCH + timedelta(microseconds=unix_nano // 1000)
 
 
+MAX_DIMENSION_CHARS = 256
+"""An attribution value longer than this is cut (a team or customer name, not a document)."""
+
+
+def _attributed(attrs: Mapping[str, Any], resource: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of `keys` present on the span, else on the resource, for each key in turn."""
+    for key in keys:
+        for source in (attrs, resource):
+            found = _text(source.get(key))
+            if found and found.strip():
+                return found.strip()[:MAX_DIMENSION_CHARS]
+    return None
+
+
+def dimensions(
+    attrs: Mapping[str, Any], resource: Mapping[str, Any], extra: tuple[tuple[str, str], ...] = ()
+) -> dict[str, str | None]:
+    """team, cost_center, customer, feature: `tokenledger.<name>` (span, then resource), then the attributes an
+    operator mapped to the dimension (`extra`: (dimension, attribute) pairs in order of preference)."""
+    out = {}
+    for name, key in c.DIMENSION_KEYS.items():
+        out[name] = _attributed(attrs, resource, (key, *(attr for dim, attr in extra if dim == name)))
+    return out
+
+
 def map_span(
-    resource: Mapping[str, Any], scope_name: str | None, scope_version: str | None, span: Span
+    resource: Mapping[str, Any],
+    scope_name: str | None,
+    scope_version: str | None,
+    span: Span,
+    dimension_attributes: tuple[tuple[str, str], ...] = (),
 ) -> CallRow | None:
-    """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans."""
+    """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans.
+
+    `dimension_attributes`: the operator's extra attributes per dimension (TOKENLEDGER_DIMENSION_ATTRIBUTES)."""
     attrs = attributes(span.attributes)
     if not is_llm_call(attrs):
         return None
@@ -279,4 +310,6 @@ def map_span(
         scope_version=scope_version or None,
         # Richer attribution wins the dedupe: our own layer first, then a reported cost.
         attribution_score=(2 if layer else 0) + (1 if cost is not None else 0),
+        **dimensions(attrs, resource, dimension_attributes),
+        conversation_id=_attributed(attrs, resource, (c.CONVERSATION,)),
     )

@@ -57,3 +57,10 @@ class CallRow:
     """Which copy of one call wins the dedupe: 2 for our layer, +1 for a reported cost."""
     ingested_at: datetime | None = None
     """Set by the ingest when the batch is written."""
+    team: str | None = None
+    """Who the call is charged to (docs/ingest.md, "Attribution"); None reads `unattributed`."""
+    cost_center: str | None = None
+    customer: str | None = None
+    feature: str | None = None
+    conversation_id: str | None = None
+    """`gen_ai.conversation.id`."""

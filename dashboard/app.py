@@ -22,6 +22,7 @@ PAGES = [
     REVIEW := st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
     st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
     st.Page(HERE / "views" / "savings.py", title="Savings", icon=":material/savings:"),
+    BUDGETS := st.Page(HERE / "views" / "budgets.py", title="Budgets", icon=":material/account_balance_wallet:"),
 ]
 page = st.navigation(PAGES)
 
@@ -31,9 +32,10 @@ with ui.guard():
     if st.sidebar.button("Refresh data", icon=":material/refresh:"):
         ui.refresh()
     fetched = st.sidebar.empty()
-    if page.url_path == REVIEW.url_path:
-        # The review queue and the audit are global: range and filters do not apply, so none are shown. The
-        # filter widgets' values are kept (a widget not drawn in a run loses its state) for the other pages.
+    if page.url_path in (REVIEW.url_path, BUDGETS.url_path):
+        # The review queue, the audit and budgets (each with its own scope) are global: range and filters do not
+        # apply, so none are shown. The filter widgets' values are kept (a widget not drawn in a run loses its
+        # state) for the other pages.
         for key in [k for k in st.session_state if str(k).startswith("f_")]:
             st.session_state[key] = st.session_state[key]
     else:

@@ -142,3 +142,55 @@ def substitutions_bars(subs: pl.DataFrame) -> alt.Chart:
         )
         .properties(height=alt.Step(34))
     )
+
+
+def cumulative_forecast(actual: pl.DataFrame, projection: pl.DataFrame, budgets: pl.DataFrame) -> alt.LayerChart:
+    """Cumulative spend this month (a line), the forecast to month end with its range (a band and a dashed line),
+    and each monthly budget's amount (a labelled rule). Frames from `budgets.month_chart_data`; `budgets` has
+    `name` and `amount_usd`."""
+    data = to_float(with_text(actual, ["cumulative_usd"]), ["cumulative_usd"])
+    proj = to_float(
+        with_text(projection, ["forecast_usd", "low_usd", "high_usd"]), ["forecast_usd", "low_usd", "high_usd"]
+    )
+    lines = to_float(with_text(budgets.select("name", "amount_usd"), ["amount_usd"]), ["amount_usd"])
+    largest = max(_largest(proj, "high_usd"), _largest(data, "cumulative_usd"), _largest(lines, "amount_usd"))
+    x = alt.X("day:T", title="Day (UTC)", axis=alt.Axis(format="%b %d"))
+    axis = _usd_axis(largest)
+    spent = (
+        alt.Chart(data)
+        .mark_line(point=True, color="#1f5fa8")
+        .encode(
+            x=x,
+            y=alt.Y("cumulative_usd:Q", axis=axis),
+            tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), alt.Tooltip("cumulative_usd_text:N", title="spent")],
+        )
+    )
+    band = alt.Chart(proj).mark_area(opacity=0.2, color="#f28e2b").encode(x=x, y="low_usd:Q", y2="high_usd:Q")
+    forecast = (
+        alt.Chart(proj)
+        .mark_line(strokeDash=[6, 4], color="#f28e2b")
+        .encode(
+            x=x,
+            y=alt.Y("forecast_usd:Q", axis=axis),
+            tooltip=[
+                alt.Tooltip("day:T", format="%Y-%m-%d"),
+                alt.Tooltip("forecast_usd_text:N", title="forecast"),
+                alt.Tooltip("low_usd_text:N", title="low"),
+                alt.Tooltip("high_usd_text:N", title="high"),
+            ],
+        )
+    )
+    layers = [band, spent, forecast]
+    if not lines.is_empty():
+        rule = (
+            alt.Chart(lines)
+            .mark_rule(color="#e15759", strokeDash=[2, 2])
+            .encode(y="amount_usd:Q", tooltip=["name:N", alt.Tooltip("amount_usd_text:N", title="budget")])
+        )
+        label = (
+            alt.Chart(lines)
+            .mark_text(align="left", dx=4, dy=-6, color="#e15759")
+            .encode(y="amount_usd:Q", text="name:N", x=alt.value(0))
+        )
+        layers += [rule, label]
+    return alt.layer(*layers)

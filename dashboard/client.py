@@ -20,6 +20,7 @@ SPEND_MONEY = ("cost_usd", "priced_cost_usd", "unpriced_cost_usd")
 CALLS_MONEY = ("cost_usd", "reported_cost_usd")
 REVIEW_MONEY = ("estimated_cost_usd",)
 WHATIF_MONEY = ("actual_cost_usd", "compared_actual_usd", "whatif_cost_usd", "delta_usd")
+FORECAST_MONEY = ("month_to_date_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd")
 DEFAULT_TIMEOUT_S = 15.0
 SERVICE = "tokenledger-collector"
 """What a tokenledger collector's `/healthz` names itself (collector/api/routes/health.py)."""
@@ -128,6 +129,20 @@ class ReadClient:
         body = self._request("GET", "/api/v1/repricings", token=self._read_token).json()
         return list(body.get("repricings", []))
 
+    def forecast(self, group_by: list[str] | tuple[str, ...], params: Params) -> pl.DataFrame:
+        """`GET /api/v1/forecast`: month-to-date and the month-end forecast with its range, per group."""
+        frame = self._arrow("/api/v1/forecast", {**params, "group_by": _groups(group_by)})
+        return as_money(frame, FORECAST_MONEY)
+
+    def budgets(self) -> list[dict[str, Any]]:
+        """`GET /api/v1/budgets`: each budget with its period, spend, forecast and status (money as strings)."""
+        return list(self._request("GET", "/api/v1/budgets", token=self._read_token).json().get("budgets", []))
+
+    def alerts(self, limit: int = 200) -> list[dict[str, Any]]:
+        """`GET /api/v1/alerts`: the alert history, newest first."""
+        body = self._request("GET", "/api/v1/alerts", token=self._read_token, params={"limit": str(limit)}).json()
+        return list(body.get("alerts", []))
+
     # -- admin ---------------------------------------------------------------------------------------------
 
     def preview_card(self, card: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,6 +158,14 @@ class ReadClient:
         # it; one with tokens answers 401, which becomes a NotAuthorized naming TOKENLEDGER_ADMIN_TOKEN.
         params = {"dry_run": "true"} if dry_run else None
         return self._request("POST", "/api/v1/rates", token=self._admin_token, json=dict(card), params=params).json()
+
+    def create_budget(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /api/v1/budgets` (admin token)."""
+        return self._request("POST", "/api/v1/budgets", token=self._admin_token, json=dict(body)).json()
+
+    def delete_budget(self, budget_id: int) -> None:
+        """`DELETE /api/v1/budgets/{id}` (admin token)."""
+        self._request("DELETE", f"/api/v1/budgets/{int(budget_id)}", token=self._admin_token)
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -185,8 +208,9 @@ def _groups(group_by: Sequence[str]) -> str:
 
 
 def _refusal(method: str, token: str | None, status: int, detail: str) -> str:
-    env = ADMIN_TOKEN_ENV if method == "POST" else f"{READ_TOKEN_ENV} (or {ADMIN_TOKEN_ENV})"
-    what = "Changing rate cards needs the collector's admin token" if method == "POST" else "Reading needs a token"
+    admin = method in ("POST", "DELETE")
+    env = ADMIN_TOKEN_ENV if admin else f"{READ_TOKEN_ENV} (or {ADMIN_TOKEN_ENV})"
+    what = "Changing rate cards or budgets needs the collector's admin token" if admin else "Reading needs a token"
     if token is None:
         return f"{what}: the collector answered {status} ({detail}). Set {env} for the dashboard."
     return f"The collector refused the token ({status}: {detail}). Set {env} to a token the collector accepts."

@@ -11,7 +11,9 @@ import polars as pl
 
 from tokenledger.settings import BOOL_WORDS, strict_bool
 
-FILTER_KEYS = ("layer", "service", "environment", "provider", "model")
+FILTER_KEYS = ("layer", "service", "environment", "provider", "model", "team", "cost_center", "customer", "feature")
+DIMENSIONS = ("team", "cost_center", "customer", "feature")
+"""Who a call is charged to; a call with none reads `unattributed` (the collector's word)."""
 DATE_KEYS = ("from", "to")
 PRICED_KEY = "priced"
 """URL keys: `?from=2026-10-01&to=2026-10-31&layer=chat&layer=analysis&priced=true` (the Spend page's switch)."""
@@ -33,6 +35,10 @@ class Filters:
     environment: tuple[str, ...] = ()
     provider: tuple[str, ...] = ()
     model: tuple[str, ...] = ()
+    team: tuple[str, ...] = ()
+    cost_center: tuple[str, ...] = ()
+    customer: tuple[str, ...] = ()
+    feature: tuple[str, ...] = ()
     priced_only: bool = False
 
     def __post_init__(self) -> None:
@@ -109,6 +115,11 @@ def describe_period(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
     return f"{start:%b} {start.day}, {start.year} – {end:%b} {end.day}, {end.year}"
+
+
+def label(key: str) -> str:
+    """`Cost center` for `cost_center`: a filter's name as the page shows it."""
+    return key.replace("_", " ").capitalize()
 
 
 def filter_options(df: pl.DataFrame) -> dict[str, list[str]]:

@@ -70,6 +70,12 @@ def _fetch(
             data = client.review()
         elif kind == "repricings":
             data = client.repricings()
+        elif kind == "forecast":
+            data = client.forecast(list(args), p)
+        elif kind == "budgets":
+            data = client.budgets()
+        elif kind == "alerts":
+            data = client.alerts()
         else:
             raise ValueError(kind)
     return data, datetime.now(UTC)
@@ -142,6 +148,25 @@ def fetch_repricings() -> list[dict[str, Any]]:
     return _get("repricings")
 
 
+def fetch_forecast(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
+    """The month-end forecast for the current UTC month, under the sidebar's value filters (not its dates)."""
+    params = {k: v for k, v in f.params().items() if k not in ("start", "end", "pricing_unknown")}
+    return _get("forecast", tuple(group_by), params)
+
+
+def fetch_filter_options() -> dict[str, list[str]]:
+    """The values each filter can take (from all stored calls)."""
+    return flt.filter_options(_get("spend", tuple(flt.FILTER_KEYS), {}))
+
+
+def fetch_budgets() -> list[dict[str, Any]]:
+    return _get("budgets")
+
+
+def fetch_alerts() -> list[dict[str, Any]]:
+    return _get("alerts")
+
+
 def admin_client() -> ReadClient:
     """An uncached client for rate changes (preview and apply)."""
     return _client(settings())
@@ -190,7 +215,7 @@ PRICED_WIDGET = "spend_priced_only"
 def sidebar_filters() -> flt.Filters:
     """Date range and dimension filters (several values each) in the sidebar, kept in the URL so a view can be
     shared. The URL sets the widgets on a session's first run; an unusable value in it is shown as a warning."""
-    options = flt.filter_options(_get("spend", tuple(flt.FILTER_KEYS), {}))
+    options = fetch_filter_options()
     today = today_utc()
     sb = st.sidebar
     sb.header("Filters")
@@ -207,7 +232,7 @@ def sidebar_filters() -> flt.Filters:
     start, end = _range(picked, today)
     chosen = {}
     for key in flt.FILTER_KEYS:
-        chosen[key] = tuple(sb.multiselect(key.capitalize(), options[key], key=f"f_{key}", placeholder=ALL))
+        chosen[key] = tuple(sb.multiselect(flt.label(key), options[key], key=f"f_{key}", placeholder=ALL))
     f = flt.Filters(start, end, **chosen)
     st.session_state[_FILTERS] = f
     kept = {flt.PRICED_KEY: st.query_params.get_all(flt.PRICED_KEY)} if flt.PRICED_KEY in st.query_params else {}

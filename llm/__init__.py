@@ -7,6 +7,7 @@ Agents: `llm.agents.make_chat_model`; FastAPI error mapping: `llm.fastapi.instal
 provider: `llm.providers.register_provider`. No provider SDK is imported until a call takes its path.
 """
 
+from .attribution import attribute
 from .client import aclose_clients, simple_complete
 from .errors import LLMError, LLMTimeoutError, LLMUnavailableError, LLMUpstreamError, SettingsError
 from .policy import DEFAULT_MODEL, ResolvedModel, resolve_model
@@ -26,6 +27,7 @@ __all__ = [
     "ResolvedModel",
     "SettingsError",
     "aclose_clients",
+    "attribute",
     "configure_telemetry",
     "record_call",
     "register_provider",

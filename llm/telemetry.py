@@ -23,6 +23,8 @@ import rates
 from rates.types import decimal_text
 from tokenledger import contract as c
 
+from .attribution import current_attributes
+
 logger = logging.getLogger(__name__)
 
 INSTRUMENTATION_SCOPE = "tokenledger.llm"
@@ -106,6 +108,7 @@ def _start_attributes(record: CallRecord) -> dict[str, object]:
         attributes[c.LAYER] = record.layer
     if record.requested_model:
         attributes[c.REQUESTED_MODEL] = record.requested_model
+    attributes.update(current_attributes())  # customer and feature of the enclosing `attribute` block
     return attributes
 
 
@@ -187,6 +190,8 @@ def configure_telemetry(
     headers: Mapping[str, str] | None = None,
     environment: str | None = None,
     *,
+    team: str | None = None,
+    cost_center: str | None = None,
     set_global: bool = True,
 ):
     """Set up the OpenTelemetry SDK for an application: TracerProvider + BatchSpanProcessor + OTLP/HTTP exporter.
@@ -194,7 +199,9 @@ def configure_telemetry(
     `endpoint` is the collector's base URL (`http://127.0.0.1:4318`; `/v1/traces` is added) or the full traces
     URL. Unset arguments fall back to the standard variables (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
     `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `..._HEADERS`, `..._TIMEOUT`, `..._COMPRESSION`). `environment` sets
-    `deployment.environment.name`. Returns the provider; call its `shutdown()` (or let it run at exit) to flush.
+    `deployment.environment.name`; `team` and `cost_center` set `tokenledger.team` and `tokenledger.cost_center`
+    on the resource, so every call of the service is charged to them. Returns the provider; call its `shutdown()`
+    (or let it run at exit) to flush.
     """
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
@@ -206,6 +213,10 @@ def configure_telemetry(
         attributes[c.SERVICE] = service_name
     if environment:
         attributes[c.ENVIRONMENT] = environment
+    if team:
+        attributes[c.TEAM] = team
+    if cost_center:
+        attributes[c.COST_CENTER] = cost_center
     traces_url = None
     if endpoint:
         traces_url = endpoint if endpoint.rstrip("/").endswith("/v1/traces") else endpoint.rstrip("/") + "/v1/traces"

@@ -65,10 +65,10 @@ def test_an_unexpected_error_on_one_span_rejects_only_that_span(collector, monke
 
     real = ingest_module.map_span
 
-    def buggy(resource, scope_name, scope_version, span):
+    def buggy(resource, scope_name, scope_version, span, *rest):
         if span.span_id.hex() == "00000000000000c2":
             raise ArithmeticError("a bug in mapping")
-        return real(resource, scope_name, scope_version, span)
+        return real(resource, scope_name, scope_version, span, *rest)
 
     monkeypatch.setattr(ingest_module, "map_span", buggy)
     trace_id = "5" * 32

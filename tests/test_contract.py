@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from collector.mapping import attributes, map_span
+from llm import attribute
 from llm.telemetry import CallRecord, attributes_for, record_call
 from tokenledger import contract
 
@@ -41,6 +42,8 @@ FULL = CallRecord(
 
 
 FULL_AT = datetime(2026, 1, 1, tzinfo=UTC)
+FULL_ATTRIBUTION = {"customer": "acme", "feature": "search"}
+"""The per-request attribution the client adds inside `llm.attribute(...)`."""
 
 
 def _emitted_span() -> tuple[dict, Span]:
@@ -48,7 +51,8 @@ def _emitted_span() -> tuple[dict, Span]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({contract.SERVICE: "svc"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    record_call(FULL, start_time_ns=1_764_115_200_000_000_000, tracer=provider.get_tracer("tests"))
+    with attribute(**FULL_ATTRIBUTION):
+        record_call(FULL, start_time_ns=1_764_115_200_000_000_000, tracer=provider.get_tracer("tests"))
     request = encode_spans(exporter.get_finished_spans())
     resource_spans = request.resource_spans[0]
     return attributes(resource_spans.resource.attributes), resource_spans.scope_spans[0].spans[0]
@@ -63,7 +67,8 @@ def _without(span: Span, key: str) -> Span:
 
 
 def test_the_client_emits_exactly_the_declared_attributes():
-    emitted = set(attributes_for(FULL, FULL_AT))
+    with attribute(**FULL_ATTRIBUTION):
+        emitted = set(attributes_for(FULL, FULL_AT))
     assert emitted == contract.CLIENT_ATTRIBUTES
     assert contract.CLIENT_ATTRIBUTES - contract.NOT_READ_BY_COLLECTOR <= contract.COLLECTOR_READS
 

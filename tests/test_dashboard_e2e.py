@@ -82,7 +82,7 @@ def dashboard(start_collector, send_spans, tmp_path):
             process.wait(timeout=15)
 
 
-PAGES = ("overview", "spend", "latency", "review", "policy", "savings")
+PAGES = ("overview", "spend", "latency", "review", "policy", "savings", "budgets")
 
 
 def record_requests(page) -> list[str]:
@@ -133,6 +133,8 @@ def test_every_page_on_a_range_with_no_calls_and_no_request_leaves_the_origin(da
                 if name == "review":  # the queue is global: the seed's unpriced models, whatever the range
                     expect(page.get_by_role("heading", name="Review unpriced models")).to_be_visible()
                     expect(page.get_by_text("awaiting review").first).to_be_visible()
+                elif name == "budgets":  # budgets are global too: none in the seed
+                    expect(page.get_by_text("No budgets yet")).to_be_visible()
                 else:
                     expect(page.get_by_text(EMPTY_RANGE)).to_be_visible()
                 page.wait_for_timeout(500)  # a late script error would show as an exception block
@@ -175,7 +177,10 @@ def test_dashboard_in_chromium(dashboard):
             assert page.get_by_test_id("stException").count() == 0
             shoot(page, "overview")
 
-            for name, heading in (("spend", "Spend"), ("latency", "Latency"), ("policy", "Policy substitutions")):
+            pages = (
+                ("spend", "Spend"), ("latency", "Latency"), ("policy", "Policy substitutions"), ("budgets", "Budgets"),
+            )  # fmt: skip
+            for name, heading in pages:
                 visit(page, dashboard, name, query)
                 expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
                 page.wait_for_timeout(500)

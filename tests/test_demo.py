@@ -22,7 +22,11 @@ pytestmark = pytest.mark.e2e
 BACKFILL_AND_START_TIMEOUT_S = 240
 LAYERS = {"chat", "analysis", "drafts", "agents"}
 # The collector the demo starts inherits these: ingest and read are separate scopes, as in a real deployment.
-TOKENS = {"TOKENLEDGER_INGEST_TOKEN": "sk-test-demo-ingest", "TOKENLEDGER_READ_TOKEN": "sk-test-demo-read"}
+TOKENS = {
+    "TOKENLEDGER_INGEST_TOKEN": "sk-test-demo-ingest",
+    "TOKENLEDGER_READ_TOKEN": "sk-test-demo-read",
+    "TOKENLEDGER_ADMIN_TOKEN": "sk-test-demo-admin",  # the demo creates its budgets with it
+}
 READ = {"Authorization": f"Bearer {TOKENS['TOKENLEDGER_READ_TOKEN']}"}
 
 
@@ -112,6 +116,19 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
         assert Decimal(cache["chat"]["net_saved_usd"]) > 0 and cache["chat"]["hit_rate"] > 0.1
         (whatif,) = read("/api/v1/whatif", alternative="claude-haiku-4-5", layer="chat", group_by="none")
         assert Decimal(whatif["delta_usd"]) < 0  # chat runs Sonnet in production: Haiku would cost less
+
+        # Teams per service (on the resource), customers and features per request (llm.attribute), live and backfill.
+        teams = {(r["service"], r["team"], r["cost_center"]) for r in rows}
+        assert teams == {("chat-bff", "product", "CC-100"), ("processing-worker", "data-platform", "CC-200")}
+        assert {r["customer"] for r in rows} <= {"acme", "globex", "initech", "umbrella"}
+        assert len({r["customer"] for r in rows}) >= 3 and all(r["feature"] for r in rows)
+        assert all(r["customer"] for r in live)
+        # The demo's budgets, created once through the API, each with a status.
+        listed = httpx.get(f"{collector_url}/api/v1/budgets", headers=READ, timeout=30).json()["budgets"]
+        assert [b["name"] for b in listed] == ["Chat monthly", "Analysis monthly", "All LLM spend weekly"]
+        assert all(b["status"] in ("ok", "forecast_over", "over") for b in listed)
+        assert "Budgets: created Chat monthly, Analysis monthly, All LLM spend weekly" in log.read_text()
+
         assert httpx.get(f"{dashboard_url}/_stcore/health", timeout=10).status_code == 200
         assert httpx.get(dashboard_url, timeout=10).status_code == 200
     finally:
@@ -127,3 +144,4 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
     again, log2, _, _ = _run_demo(tmp_path, "second", "--duration", "1")
     assert again.wait(timeout=BACKFILL_AND_START_TIMEOUT_S) == 0, log2.read_text()
     assert "nothing to send" in log2.read_text()
+    assert "Budgets: created" not in log2.read_text()  # found by name: none added twice

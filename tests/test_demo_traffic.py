@@ -91,3 +91,14 @@ def test_demo_cli_defaults_to_the_month_range_and_keeps_days_as_override():
 
     assert build_parser().parse_args(["demo"]).days is None  # None: the runner computes the month range for today
     assert build_parser().parse_args(["demo", "--days", "7"]).days == 7
+
+
+def test_customers_are_fixed_by_the_request_and_follow_their_shares():
+    from collections import Counter
+
+    from tokenledger.demo.traffic import CUSTOMERS, customer_for
+
+    assert customer_for(12345) == customer_for(12345)
+    counts = Counter(customer_for(i) for i in range(20_000))
+    for name, share in CUSTOMERS:
+        assert abs(counts[name] / 20_000 - share / 100) < 0.02, name

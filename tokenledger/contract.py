@@ -38,6 +38,16 @@ REQUESTED_MODEL = "tokenledger.policy.requested_model"
 STREAMING = "tokenledger.streaming"
 TTFT_MS = "tokenledger.ttft_ms"
 
+# Attribution: who a call is charged to. Customer and feature per call (the client's `llm.attribute`); team and
+# cost centre per service, on the resource (either place is read, the span first).
+TEAM = "tokenledger.team"
+COST_CENTER = "tokenledger.cost_center"
+CUSTOMER = "tokenledger.customer"
+FEATURE = "tokenledger.feature"
+DIMENSION_KEYS = {"team": TEAM, "cost_center": COST_CENTER, "customer": CUSTOMER, "feature": FEATURE}
+"""Dimension name (a `calls` column) -> its attribute."""
+CONVERSATION = _gen_ai.GEN_AI_CONVERSATION_ID
+
 CLIENT_ATTRIBUTES = frozenset(
     {
         OPERATION,
@@ -58,6 +68,8 @@ CLIENT_ATTRIBUTES = frozenset(
         REQUESTED_MODEL,
         STREAMING,
         TTFT_MS,
+        CUSTOMER,
+        FEATURE,
     }
 )
 """Every attribute the client may set on a call span."""
@@ -130,6 +142,8 @@ COLLECTOR_READS = frozenset(
         OPENINFERENCE_KIND,
         OPENINFERENCE_OUTPUT,
         OPENINFERENCE_OUTPUT_TYPE,
+        *DIMENSION_KEYS.values(),
+        CONVERSATION,
     }
 )
 """Every span attribute the collector reads (resource attributes aside)."""

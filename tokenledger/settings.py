@@ -49,6 +49,12 @@ class Settings:
         return _bearer(self.ingest_token or self.admin_token)
 
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """`Authorization` for admin routes (rate cards, budgets; empty when no admin token is set)."""
+        return _bearer(self.admin_token)
+
+
 def read_token_of(read_token: str | None, admin_token: str | None) -> str | None:
     """The token a read route is sent: the read token, else the admin token (accepted everywhere)."""
     return read_token or admin_token

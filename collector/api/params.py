@@ -101,6 +101,12 @@ def call_filter(
     service: Values = None,
     environment: Values = None,
     requested_model: Values = None,
+    team: Values = None,
+    cost_center: Values = None,
+    customer: Values = None,
+    feature: Values = None,
+    conversation: Values = None,
+    trace_id: Values = None,
 ) -> CallFilter:
     begin, finish = instant("start", start, end=False), instant("end", end, end=True)
     if begin is not None and finish is not None and finish < begin:
@@ -114,6 +120,12 @@ def call_filter(
         service=_values(service),
         environment=_values(environment),
         requested_model=_values(requested_model),
+        team=_values(team),
+        cost_center=_values(cost_center),
+        customer=_values(customer),
+        feature=_values(feature),
+        conversation=_values(conversation),
+        trace_id=_values(trace_id),
     )
 
 

@@ -2,13 +2,14 @@
 
 from ._calls import CALL_SCHEMA, MONEY_TYPE
 from ._duckdb import Store, StoreError
-from ._reads import GROUP_KEYS, CallFilter
+from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
 from ._repricing import Repricing
 from ._whatif import CAVEATS as WHATIF_CAVEATS
 
 __all__ = [
     "CALL_SCHEMA",
     "GROUP_KEYS",
+    "VALUE_FILTERS",
     "MONEY_TYPE",
     "CallFilter",
     "Repricing",

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from rates import RateBook, RateCard
 
-from . import _cards, _focus, _policy, _reads, _repricing, _whatif
+from . import _budgets, _cards, _focus, _policy, _reads, _repricing, _whatif
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
 
@@ -194,6 +194,39 @@ class Store:
             result = self._transaction(work)
             self._book = book
             return result
+
+    # Budgets and alerts (their SQL: _budgets.py).
+
+    def budgets(self) -> pa.Table:
+        return self.query(_budgets.BUDGETS_SQL)
+
+    def add_budget(self, **fields: Any) -> int:
+        """Store a budget (`_budgets.insert_budget`'s fields); its id."""
+        return self._locked(lambda con: _budgets.insert_budget(con, **fields))
+
+    def delete_budget(self, budget_id: int) -> bool:
+        """False when there is no such budget."""
+        return self._locked(lambda con: _budgets.delete_budget(con, budget_id))
+
+    def record_alert(self, alert: dict[str, Any]) -> int | None:
+        """Store an alert; None when its (budget, kind, threshold, period) is stored already."""
+        return self._locked(lambda con: _budgets.insert_alert(con, alert))
+
+    def alerts(self, limit: int) -> pa.Table:
+        """The newest `limit` alerts, newest first."""
+        return self.query(_budgets.ALERTS_SQL, [limit])
+
+    def pending_alerts(self) -> pa.Table:
+        """Alerts whose webhook is still to be delivered."""
+        return self.query(_budgets.PENDING_SQL)
+
+    def record_delivery(self, alert_id: int, **outcome: Any) -> None:
+        """After a webhook attempt (`_budgets.record_delivery`'s fields)."""
+        self._locked(lambda con: _budgets.record_delivery(con, alert_id, **outcome))
+
+    def _locked(self, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        with self._write_lock:
+            return self._transaction(work)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         try:

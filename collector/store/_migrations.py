@@ -116,6 +116,58 @@ def m004_estimates_name_no_card(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE calls SET card_id = NULL WHERE pricing_unknown")
 
 
+@migration
+def m005_budgets_and_alerts(con: duckdb.DuckDBPyConnection) -> None:
+    # scope: the read filter as JSON ({"layer": ["analysis"]}); thresholds: fractions of the amount.
+    con.execute("CREATE SEQUENCE budget_ids START 1")
+    con.execute(
+        f"""
+        CREATE TABLE budgets (
+            id BIGINT PRIMARY KEY DEFAULT nextval('budget_ids'),
+            name VARCHAR NOT NULL,
+            amount_usd {MONEY} NOT NULL,
+            period VARCHAR NOT NULL,
+            scope VARCHAR NOT NULL,
+            thresholds DECIMAL(12, 6)[] NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        )
+        """
+    )
+    # One alert per budget, kind (spend threshold or forecast), threshold and period: the key that keeps a restart
+    # (or two evaluations racing) from alerting twice. Alerts outlive their budget (the name is copied).
+    con.execute("CREATE SEQUENCE alert_ids START 1")
+    con.execute(
+        f"""
+        CREATE TABLE alerts (
+            id BIGINT PRIMARY KEY DEFAULT nextval('alert_ids'),
+            budget_id BIGINT NOT NULL,
+            budget_name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            threshold DECIMAL(12, 6) NOT NULL,
+            period VARCHAR NOT NULL,
+            period_start TIMESTAMPTZ NOT NULL,
+            period_end TIMESTAMPTZ NOT NULL,
+            amount_usd {MONEY} NOT NULL,
+            spent_usd {MONEY} NOT NULL,
+            forecast_usd {MONEY} NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            webhook VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL,
+            delivered_at TIMESTAMPTZ,
+            last_error VARCHAR,
+            UNIQUE (budget_id, kind, threshold, period_start)
+        )
+        """
+    )
+
+
+@migration
+def m006_attribution(con: duckdb.DuckDBPyConnection) -> None:
+    # Who a call is charged to. Rows stored before have NULL, which the reads show as "unattributed".
+    for column in ("team", "cost_center", "customer", "feature", "conversation_id"):
+        con.execute(f"ALTER TABLE calls ADD COLUMN {column} VARCHAR")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

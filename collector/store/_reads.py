@@ -15,6 +15,13 @@ from rates.money import MONEY_SQL as MONEY
 
 from ._calls import CALL_COLUMNS
 
+DIMENSIONS = ("team", "cost_center", "customer", "feature")
+"""Who a call is charged to (docs/ingest.md, "Attribution")."""
+UNATTRIBUTED = "unattributed"
+"""How a call with no value for a dimension (or no conversation) reads, groups and is filtered on."""
+_ATTRIBUTED = {name: f"coalesce({name}, '{UNATTRIBUTED}')" for name in DIMENSIONS}
+_ATTRIBUTED["conversation"] = f"coalesce(conversation_id, '{UNATTRIBUTED}')"
+
 GROUP_KEYS: dict[str, str] = {
     "layer": "layer",
     "model": "model",
@@ -22,13 +29,19 @@ GROUP_KEYS: dict[str, str] = {
     "service": "service",
     "environment": "environment",
     "requested_model": "requested_model",
+    **_ATTRIBUTED,
+    "trace_id": "trace_id",
     "day": "CAST(start_time AS DATE)",
     "month": "CAST(date_trunc('month', start_time) AS DATE)",
 }
 """What `group_by` accepts, and the SQL of each key (never built from the request)."""
 
-VALUE_FILTERS = ("layer", "model", "provider", "service", "environment", "requested_model")
-"""Columns a read can filter on by value (the names are SQL columns, never built from the request)."""
+VALUE_FILTERS = (
+    "layer", "model", "provider", "service", "environment", "requested_model", *DIMENSIONS, "conversation", "trace_id",
+)  # fmt: skip
+"""What a read can filter on by value (names from this list only, never built from the request)."""
+_FILTER_SQL = {name: _ATTRIBUTED.get(name, name) for name in VALUE_FILTERS}
+"""The SQL each filter compares: `team=unattributed` matches calls with no team."""
 Values = str | tuple[str, ...] | None
 
 
@@ -49,6 +62,13 @@ class CallFilter:
     environment: Values = None
     requested_model: Values = None
     """The model the policy replaced (calls where RESTRICT_MODELS substituted it)."""
+    team: Values = None
+    cost_center: Values = None
+    customer: Values = None
+    feature: Values = None
+    conversation: Values = None
+    """`gen_ai.conversation.id`."""
+    trace_id: Values = None
     pricing_unknown: bool | None = None
 
     def __post_init__(self) -> None:
@@ -72,7 +92,7 @@ class CallFilter:
         for name in VALUE_FILTERS:
             wanted = getattr(self, name)
             if wanted is not None:
-                clauses.append(f"{name} IN ({', '.join('?' * len(wanted))})")
+                clauses.append(f"{_FILTER_SQL[name]} IN ({', '.join('?' * len(wanted))})")
                 params.extend(wanted)
         if self.pricing_unknown is not None:
             clauses.append("pricing_unknown = ?")

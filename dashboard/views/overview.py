@@ -1,10 +1,12 @@
 """Overview: the period's spend, priced and estimated apart, per layer, against the previous period."""
 
+from dataclasses import replace
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
-from dashboard import charts, money, review, spend, ui
+from dashboard import budgets, charts, money, review, spend, ui
 from dashboard.filters import describe_period
 
 f = ui.current_filters()
@@ -63,3 +65,30 @@ st.table(
     hide_index=True,
 )
 st.altair_chart(charts.priced_vs_estimated(by_layer), width="stretch")
+
+st.subheader("This month: where it will end")
+today = ui.today_utc()
+month = replace(f, start=today.replace(day=1), end=today, priced_only=False)
+with ui.guard():
+    forecast = ui.fetch_forecast([], f)
+    month_daily = ui.fetch_spend(["day"], month)
+    monthly_budgets = budgets.budgets_frame(ui.fetch_budgets()).filter(pl.col("period") == "month")
+row = forecast.row(0, named=True) if not forecast.is_empty() else None
+if row is None:
+    st.caption("No spend this month yet: nothing to forecast.")
+else:
+    m1, m2 = st.columns(2)
+    m1.metric("Month to date (incl. estimates)", money.format_usd(row["month_to_date_usd"]))
+    m2.metric(
+        "Month-end forecast",
+        money.format_usd(row["forecast_usd"]),
+        help="From the trailing weeks' weekday and weekend spend; the method is in docs/api.md.",
+    )
+    st.caption(
+        f"Range {money.format_usd(row['forecast_low_usd'])} to {money.format_usd(row['forecast_high_usd'])} "
+        f"(90 %) · method: {row['method']} · the sidebar's filters apply, its dates do not (this UTC month)."
+    )
+    actual, projection = budgets.month_chart_data(month_daily, row, today)
+    st.altair_chart(charts.cumulative_forecast(actual, projection, monthly_budgets), width="stretch")
+    if not monthly_budgets.is_empty():
+        st.caption("Dashed red lines: monthly budgets (each over its own scope; see Budgets).")

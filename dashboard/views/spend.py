@@ -5,10 +5,12 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import charts, money, savings, spend, ui
-from dashboard.filters import describe_period
+from dashboard import filters as flt
+from dashboard.filters import DIMENSIONS, describe_period
 
-TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model"]
+TABLE_KEYS = ["day", "layer", "service", "environment", "provider", "model", *DIMENSIONS]
 BREAKDOWNS = {"Model": "model", "Provider": "provider", "Service": "service", "Environment": "environment"}
+BREAKDOWNS |= {flt.label(key): key for key in DIMENSIONS}  # who it is charged to; "unattributed" when no one
 BREAKDOWN_KEYS = list(BREAKDOWNS.values())
 MONEY_COLUMNS = ("priced_usd", "estimated_usd", "total_usd", "previous_total_usd")
 

@@ -16,12 +16,12 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from tqdm import tqdm
 
-from llm import CallRecord, record_call
+from llm import CallRecord, attribute, record_call
 from tokenledger import contract
 from tokenledger.settings import ADMIN_TOKEN_ENV, READ_TOKEN_ENV
 
 from .processes import DemoError
-from .traffic import SimulatedCall, history
+from .traffic import SERVICE_TEAMS, SimulatedCall, customer_for, history
 
 
 class _QueuedIds(IdGenerator):
@@ -98,7 +98,15 @@ def backfill(
     def tracer_for(call: SimulatedCall):
         key = (call.site.service, call.site.environment)
         if key not in providers:
-            resource = Resource.create({contract.SERVICE: key[0], contract.ENVIRONMENT: key[1]})
+            team, cost_center = SERVICE_TEAMS[key[0]]
+            resource = Resource.create(
+                {
+                    contract.SERVICE: key[0],
+                    contract.ENVIRONMENT: key[1],
+                    contract.TEAM: team,
+                    contract.COST_CENTER: cost_center,
+                }
+            )
             provider = TracerProvider(resource=resource, id_generator=ids)
             exporter = OTLPSpanExporter(endpoint=f"{collector_url}/v1/traces", headers=ingest_headers)
             provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=16_384, max_export_batch_size=512))
@@ -115,12 +123,13 @@ def backfill(
                 for call in calls:
                     ids.trace_id, ids.span_id = call.trace_id, call.span_id
                     start_ns = int(call.start.timestamp() * 1e9)
-                    record_call(
-                        to_record(call),
-                        start_time_ns=start_ns,
-                        end_time_ns=start_ns + call.duration_ms * 10**6,
-                        tracer=tracer_for(call),
-                    )
+                    with attribute(customer=customer_for(call.trace_id), feature=call.site.name):
+                        record_call(
+                            to_record(call),
+                            start_time_ns=start_ns,
+                            end_time_ns=start_ns + call.duration_ms * 10**6,
+                            tracer=tracer_for(call),
+                        )
                 for provider in providers.values():  # a day at a time: the queue never overflows and drops spans
                     provider.force_flush()
                 sent += len(calls)

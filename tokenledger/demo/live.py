@@ -20,7 +20,7 @@ from typing import Any
 from tokenledger.fakes import FakeAnthropic, FakePlan, FakeUsage, FakeXAI, PlanPolicy
 from tokenledger.settings import load_settings
 
-from .traffic import CALL_SITES, CLIENT_TIMEOUT_MS, CallSite, draw_outcome, draw_usage
+from .traffic import CALL_SITES, CLIENT_TIMEOUT_MS, SERVICE_TEAMS, CallSite, customer_for, draw_outcome, draw_usage
 
 logger = logging.getLogger("tokenledger.demo.live")
 _SITE_TAG = re.compile(r"\[site:([\w-]+)\]")
@@ -68,7 +68,15 @@ def site_plan_policy(sites: dict[str, CallSite], rng: random.Random) -> PlanPoli
     return plan
 
 
-async def _one_call(site: CallSite, real: bool) -> None:
+async def _one_call(site: CallSite, real: bool, request_id: int) -> None:
+    import llm
+
+    # Per request, as a service's handler would: every call inside carries the customer and the feature.
+    with llm.attribute(customer=customer_for(request_id), feature=site.name):
+        await _calls(site, real)
+
+
+async def _calls(site: CallSite, real: bool) -> None:
     import llm
 
     system = f"You are the {site.name} step of a demo product. [site:{site.name}]"
@@ -105,16 +113,16 @@ async def _run(sites: list[CallSite], rate: float, real: bool, seed: int) -> Non
     gate = asyncio.Semaphore(_MAX_IN_FLIGHT)
     tasks: set[asyncio.Task] = set()
 
-    async def guarded(site: CallSite) -> None:
+    async def guarded(site: CallSite, request_id: int) -> None:
         async with gate:
-            await _one_call(site, real)
+            await _one_call(site, real, request_id)
 
     while True:
         await asyncio.sleep(rng.expovariate(rate))  # Poisson arrivals
         site = rng.choices(sites, weights=weights)[0]
         if gate.locked():
             continue  # shed load rather than queue without bound
-        task = asyncio.create_task(guarded(site))
+        task = asyncio.create_task(guarded(site, rng.getrandbits(64)))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
@@ -169,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         endpoint=f"{args.collector}/v1/traces",
         headers=load_settings().ingest_headers or None,
         environment=args.environment,
+        team=SERVICE_TEAMS[args.service][0],
+        cost_center=SERVICE_TEAMS[args.service][1],
     )
     try:
         asyncio.run(_run(sites, args.rate, args.real, seed=os.getpid()))

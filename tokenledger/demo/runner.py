@@ -83,6 +83,11 @@ def run_demo(args: argparse.Namespace) -> int:
             print(f"Backfill: {days} days of history, {first} to {last} (UTC), through OTLP.", flush=True)
         sent = backfill(collector_url, days, today, ingest_headers, read_headers)
         print(f"Backfill: {sent} calls sent." if sent else "Backfill: history already there, nothing to send.")
+        from .budgets import ensure_budgets
+
+        created = ensure_budgets(collector_url, args.settings.admin_headers, read_headers)
+        if created:
+            print(f"Budgets: created {', '.join(created)} (see the Budgets page).", flush=True)
         group.wait_healthy(dashboard, f"{dashboard_url}/_stcore/health")
         print(f"Live traffic running ({args.rate:g} calls/s). Open {dashboard_url}", flush=True)
         started = time.monotonic()

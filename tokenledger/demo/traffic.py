@@ -174,6 +174,23 @@ CALL_SITES: tuple[CallSite, ...] = (
 )
 
 
+SERVICE_TEAMS = {"chat-bff": ("product", "CC-100"), "processing-worker": ("data-platform", "CC-200")}
+"""Each simulated service's (team, cost centre): set once per service on its telemetry resource."""
+CUSTOMERS = (("acme", 45), ("globex", 30), ("initech", 15), ("umbrella", 10))
+"""The product's customers and their share of requests (percent)."""
+
+
+def customer_for(trace_id: int) -> str:
+    """The customer a request (one trace: an agent run's steps share it) is made for: fixed by its id, so a re-sent
+    day is charged to the same customers, and drawn apart from the traffic's random stream (its ids stay put)."""
+    point = int.from_bytes(hashlib.sha256(str(trace_id).encode()).digest()[:4], "big") % 100
+    for name, share in CUSTOMERS:
+        if point < share:
+            return name
+        point -= share
+    return CUSTOMERS[-1][0]
+
+
 @dataclass(frozen=True)
 class SimulatedCall:
     """One provider call, with everything a span needs and nothing a span must not hold (no text)."""

@@ -1,6 +1,6 @@
 """One router per file."""
 
-from . import calls, docs, export, health, latency, policy, rates, review, savings, spend, traces
+from . import budgets, calls, docs, export, forecast, health, latency, policy, rates, review, savings, spend, traces
 
 ROUTERS = [
     health.router,
@@ -13,5 +13,7 @@ ROUTERS = [
     calls.router,
     review.router,
     rates.router,
+    forecast.router,
+    budgets.router,
     docs.router,
 ]

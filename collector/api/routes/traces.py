@@ -95,6 +95,9 @@ async def export_traces(request: Request, settings: SettingsDep, store: StoreDep
         return otlp_error(kind, 503, "store unavailable, retry later", settings.retry_after_s)
     finally:
         state.buffered_budget.give(held[0])
+    evaluator = getattr(state, "evaluator", None)
+    if evaluator is not None and result.inserted:
+        evaluator.nudge()  # budgets are evaluated in the background, after this answer
     payload = otlp.encode_response(kind, result.rejected, result.error_message)
     return Response(payload, 200, media_type=kind)
 
@@ -124,7 +127,7 @@ def _decode_and_ingest(body: bytes, encoding: str | None, kind: str, settings: S
             raise otlp.TooLarge(f"OTLP JSON body is over {settings.max_json_bytes} bytes once decompressed")
         decoded = otlp.decode_export(raw, kind)
         del raw
-        return ingest(decoded.request, store, decoded.rejected)
+        return ingest(decoded.request, store, decoded.rejected, settings.dimension_attributes)
     finally:
         budget.give(held)
 
