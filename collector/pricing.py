@@ -20,6 +20,7 @@ def price_row(book: RateBook, row: CallRow) -> CallRow:
             cache_read_tokens=row.cache_read_tokens,
             cache_write_tokens=row.cache_write_tokens,
             reasoning_tokens=row.reasoning_tokens,
+            cache_write_1h_tokens=row.cache_write_1h_tokens,
         )
         price = price_call(book, row.model or "", usage, at=row.start_time)
     except (TypeError, ValueError) as exc:

@@ -57,3 +57,5 @@ class CallRow:
     """Which copy of one call wins the dedupe: 2 for our layer, +1 for a reported cost."""
     ingested_at: datetime | None = None
     """Set by the ingest when the batch is written."""
+    cache_write_1h_tokens: int = 0
+    """The part of `cache_write_tokens` written to the cache for one hour (the rest: 5 minutes)."""

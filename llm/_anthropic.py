@@ -45,6 +45,11 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
         record.cache_read_tokens = cache_read
     if cache_creation is not None:
         record.cache_write_tokens = cache_creation
+    # The TTL split: `cache_creation.ephemeral_1h_input_tokens` are the writes billed at the 1-hour rate.
+    by_ttl = usage.get("cache_creation") if isinstance(usage, dict) else getattr(usage, "cache_creation", None)
+    one_hour = _count(by_ttl, "ephemeral_1h_input_tokens") if by_ttl is not None else None
+    if one_hour is not None:
+        record.cache_write_1h_tokens = one_hour
     if uncached is not None:
         record.input_tokens = uncached + (record.cache_read_tokens or 0) + (record.cache_write_tokens or 0)
     output = _count(usage, "output_tokens")

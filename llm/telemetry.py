@@ -49,6 +49,8 @@ class CallRecord:
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
+    cache_write_1h_tokens: int | None = None
+    """The part of `cache_write_tokens` written for one hour (Anthropic: `cache_creation.ephemeral_1h_input_tokens`)."""
     reasoning_tokens: int | None = None
     streaming: bool = False
     ttft_ms: float | None = None
@@ -71,6 +73,7 @@ class CallRecord:
             self.output_tokens or 0,
             cache_read_tokens=self.cache_read_tokens or 0,
             cache_write_tokens=self.cache_write_tokens or 0,
+            cache_write_1h_tokens=self.cache_write_1h_tokens or 0,
             at=at,
         )
 
@@ -119,6 +122,7 @@ def attributes_for(record: CallRecord, at: datetime) -> dict[str, object]:
         c.OUTPUT_TOKENS: record.output_tokens,
         c.CACHE_READ_TOKENS: record.cache_read_tokens,
         c.CACHE_WRITE_TOKENS: record.cache_write_tokens,
+        c.CACHE_WRITE_1H_TOKENS: record.cache_write_1h_tokens,
         c.REASONING_TOKENS: record.reasoning_tokens,
         c.TTFT_MS: record.ttft_ms,
         c.ERROR_TYPE: record.error_type,

@@ -67,12 +67,16 @@ def _price(path: str, model: str, key: str, value: Any) -> Decimal:
 
 
 def _rates(path: str, model: str, raw: Mapping[str, Any], fallback: Rates | None = None) -> Rates:
-    """Cache rates default to the input rate: a provider that does not price the cache bills it as input."""
+    """Cache rates default to the input rate: a provider that does not price the cache bills it as input. The
+    1-hour cache-write rate defaults to the cache-write rate of the same table (genai-prices bills 1-hour writes at
+    `cache_write_mtok` when a model has no `cache_write_1h_mtok`)."""
     base = fallback
     values = {}
     for key in PRICE_FIELDS:
         if key in raw:
             values[key] = _price(path, model, key, raw[key])
+        elif key == "cache_write_1h_usd_per_mtok" and (base is None or "cache_write_usd_per_mtok" in raw):
+            values[key] = values["cache_write_usd_per_mtok"]
         elif base is not None:
             values[key] = getattr(base, key)
         elif key.startswith("cache_"):

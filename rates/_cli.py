@@ -17,6 +17,7 @@ _SHORT = {
     "output_usd_per_mtok": "output",
     "cache_read_usd_per_mtok": "cache_read",
     "cache_write_usd_per_mtok": "cache_write",
+    "cache_write_1h_usd_per_mtok": "cache_write_1h",
 }
 
 
@@ -85,7 +86,7 @@ def _counts(book: RateBook) -> str:
 
 def _list(book: RateBook, at: datetime, origins: dict[str, str] | None) -> int:
     cards = book.in_force(at)
-    header = ["model", "input", "output", "cache_read", "cache_write", "long_context", "effective_from"]
+    header = ["model", *(_SHORT[k] for k in PRICE_FIELDS), "long_context", "effective_from"]
     header += ["origin", "source"] if origins is not None else ["source"]
     rows = [header]
     for card in cards:

@@ -17,6 +17,7 @@ FALLBACK_RATES = Rates(
     output_usd_per_mtok=Decimal("5"),
     cache_read_usd_per_mtok=Decimal("0.1"),
     cache_write_usd_per_mtok=Decimal("1.25"),
+    cache_write_1h_usd_per_mtok=Decimal("2"),
 )
 """Used for the estimate only when the book has no card for DEFAULT_MODEL either."""
 
@@ -28,7 +29,8 @@ def cost_with(rates: Rates, usage: Usage) -> Decimal:
     total = (
         usage.uncached_input_tokens * rates.input_usd_per_mtok
         + usage.cache_read_tokens * rates.cache_read_usd_per_mtok
-        + usage.cache_write_tokens * rates.cache_write_usd_per_mtok
+        + usage.cache_write_5m_tokens * rates.cache_write_usd_per_mtok
+        + usage.cache_write_1h_tokens * rates.cache_write_1h_usd_per_mtok
         + usage.output_tokens * rates.output_usd_per_mtok
     )
     return total / _PER_MTOK
@@ -60,16 +62,22 @@ def compute_cost_usd(
     *,
     cache_read_tokens: int = 0,
     cache_write_tokens: int = 0,
+    cache_write_1h_tokens: int = 0,
     at: datetime | None = None,
 ) -> tuple[Decimal, bool]:
     """Return `(cost_usd, pricing_unknown)` for one call, priced with the shipped cards.
 
     `input_tokens` counts all input tokens, cache reads and writes included (the OpenTelemetry GenAI
-    convention); the uncached part is priced at the input rate. A model with no card in force at `at`
+    convention); the uncached part is priced at the input rate. `cache_write_1h_tokens` is the part of the cache
+    writes written for one hour (priced at the card's 1-hour rate). A model with no card in force at `at`
     (default: now) is estimated at the default model's rates and flagged `pricing_unknown=True`.
     """
     usage = Usage(
-        input_tokens, output_tokens, cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens
+        input_tokens,
+        output_tokens,
+        cache_read_tokens=cache_read_tokens,
+        cache_write_tokens=cache_write_tokens,
+        cache_write_1h_tokens=cache_write_1h_tokens,
     )
     price = price_call(default_book(), model, usage, at=at)
     return price.cost_usd, price.pricing_unknown

@@ -20,8 +20,11 @@ _SNAPSHOT_KEYS = {
     "output_usd_per_mtok": "output_mtok",
     "cache_read_usd_per_mtok": "cache_read_mtok",
     "cache_write_usd_per_mtok": "cache_write_mtok",
+    "cache_write_1h_usd_per_mtok": "cache_write_1h_mtok",
 }
 
+
+_CACHE_1H = "cache_write_1h_usd_per_mtok"
 
 _PROVIDER_NAMES = {"x-ai": "x_ai"}
 """genai-prices provider ids that differ from the OpenTelemetry `gen_ai.provider.name` values we use."""
@@ -62,12 +65,16 @@ def _card(model: str, provider: str, price: ModelPrice, start: datetime, aliases
     if "input_usd_per_mtok" not in base or "output_usd_per_mtok" not in base:
         return None  # not priced per token (audio, images)
     # A price the snapshot leaves out: the cache is billed as input; an untiered rate keeps its base value.
+    # 1-hour writes without their own price are billed at the cache-write rate (genai-prices does the same).
     for key in PRICE_FIELDS:
-        base.setdefault(key, base["input_usd_per_mtok"])
+        base.setdefault(key, base["cache_write_usd_per_mtok"] if key == _CACHE_1H else base["input_usd_per_mtok"])
     if tier:
         tier.setdefault("input_usd_per_mtok", base["input_usd_per_mtok"])
         for key in PRICE_FIELDS:
-            tier.setdefault(key, tier["input_usd_per_mtok"] if key.startswith("cache_") else base[key])
+            if key == _CACHE_1H:
+                tier.setdefault(key, tier["cache_write_usd_per_mtok"])
+            else:
+                tier.setdefault(key, tier["input_usd_per_mtok"] if key.startswith("cache_") else base[key])
     long_context = LongContextTier(tier_start, Rates(**tier)) if tier and tier_start is not None else None
     return RateCard(
         model=model,

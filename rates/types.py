@@ -6,16 +6,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-PRICE_FIELDS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
+PRICE_FIELDS = (
+    "input_usd_per_mtok",
+    "output_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "cache_write_1h_usd_per_mtok",
+)
 
 
 @dataclass(frozen=True)
 class Usage:
     """The token counts of one call, in the OpenTelemetry GenAI convention.
 
-    `input_tokens` includes the cache reads and writes; `output_tokens` includes the reasoning tokens. Named fields
-    instead of four loose ints, which are easy to swap. Raises `TypeError` for a count that is not an int and
-    `ValueError` for a negative count or cache counts above the input count.
+    `input_tokens` includes the cache reads and writes; `output_tokens` includes the reasoning tokens;
+    `cache_write_tokens` includes the 1-hour writes `cache_write_1h_tokens` (the rest are 5-minute writes). Named
+    fields instead of loose ints, which are easy to swap. Raises `TypeError` for a count that is not an int and
+    `ValueError` for a negative count, cache counts above the input count or 1-hour writes above all writes.
     """
 
     input_tokens: int
@@ -23,6 +30,7 @@ class Usage:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_write_1h_tokens: int = 0
 
     def __post_init__(self) -> None:
         for name in USAGE_FIELDS:
@@ -36,6 +44,11 @@ class Usage:
                 f"input_tokens ({self.input_tokens}) must include cache_read_tokens ({self.cache_read_tokens}) "
                 f"and cache_write_tokens ({self.cache_write_tokens})"
             )
+        if self.cache_write_1h_tokens > self.cache_write_tokens:
+            raise ValueError(
+                f"cache_write_tokens ({self.cache_write_tokens}) must include cache_write_1h_tokens "
+                f"({self.cache_write_1h_tokens})"
+            )
 
     @property
     def uncached_input_tokens(self) -> int:
@@ -43,7 +56,20 @@ class Usage:
         return self.input_tokens - self.cache_read_tokens - self.cache_write_tokens
 
 
-USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
+    @property
+    def cache_write_5m_tokens(self) -> int:
+        """Cache writes that are not 1-hour writes (Anthropic's default 5-minute TTL)."""
+        return self.cache_write_tokens - self.cache_write_1h_tokens
+
+
+USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cache_write_1h_tokens",
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +83,9 @@ class Rates:
     cache_read_usd_per_mtok: Decimal
     """USD per million input tokens read from the prompt cache."""
     cache_write_usd_per_mtok: Decimal
-    """USD per million input tokens written to the prompt cache."""
+    """USD per million input tokens written to the prompt cache (5-minute writes: Anthropic's default TTL)."""
+    cache_write_1h_usd_per_mtok: Decimal
+    """USD per million input tokens written to the prompt cache for one hour (defaults to the cache-write rate)."""
 
 
 @dataclass(frozen=True)

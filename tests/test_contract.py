@@ -32,6 +32,7 @@ FULL = CallRecord(
     output_tokens=50,
     cache_read_tokens=600,
     cache_write_tokens=100,
+    cache_write_1h_tokens=40,
     reasoning_tokens=20,
     streaming=True,
     ttft_ms=12.5,

@@ -29,6 +29,9 @@ CACHE_READ_TOKENS = _gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS
 CACHE_WRITE_TOKENS = _gen_ai.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
 """The convention calls a cache write "cache_creation"; everywhere else in tokenledger it is `cache_write`."""
 REASONING_TOKENS = _gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS
+CACHE_WRITE_1H_TOKENS = "tokenledger.usage.cache_creation_1h.input_tokens"
+"""Ours (the convention has no TTL split): the part of CACHE_WRITE_TOKENS written for one hour, priced at 2x input
+at Anthropic against 1.25x for the default 5-minute writes."""
 
 # Ours: there is no standard cost attribute.
 LAYER = "tokenledger.layer"
@@ -51,6 +54,7 @@ CLIENT_ATTRIBUTES = frozenset(
         CACHE_READ_TOKENS,
         CACHE_WRITE_TOKENS,
         REASONING_TOKENS,
+        CACHE_WRITE_1H_TOKENS,
         ERROR_TYPE,
         LAYER,
         COST_USD,
@@ -89,6 +93,9 @@ CACHE_WRITE_KEYS = (
     "gen_ai.usage.cache_creation_input_tokens",
     "llm.token_count.prompt_details.cache_write",
 )
+CACHE_WRITE_1H_KEYS = (CACHE_WRITE_1H_TOKENS,)
+"""No other instrumentation records the TTL split (OpenInference's anthropic `_utils.py` says so; Logfire 5.4 and
+OpenLLMetry 0.62 read `cache_creation_input_tokens` only): their 1-hour writes are priced as 5-minute writes."""
 REASONING_KEYS = (
     REASONING_TOKENS,
     "gen_ai.usage.reasoning_tokens",
@@ -96,7 +103,7 @@ REASONING_KEYS = (
 )
 COST_KEYS = (COST_USD, "gen_ai.usage.cost", "operation.cost", "llm.cost.total")
 STREAM_KEYS = (STREAMING, _gen_ai.GEN_AI_REQUEST_STREAM, "llm.is_streaming", "gen_ai.request.is_stream")
-TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS
+TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS + CACHE_WRITE_1H_KEYS
 RESPONSE_ID_KEYS = (RESPONSE_ID, "llm.response.id")
 ENVIRONMENT_KEYS = (ENVIRONMENT, ENVIRONMENT_OLD)
 TTFT_KEYS = (

@@ -31,11 +31,14 @@ def load_stored_cards(con: duckdb.DuckDBPyConnection) -> list[RateCard]:
     return [_card(row) for row in rows]
 
 
+_N = len(PRICE_FIELDS)
+
+
 def _card(row: tuple) -> RateCard:
     model, effective_from, provider, aliases, *rest = row
-    rates = Rates(*rest[0:4])
-    threshold, tier_values = rest[4], rest[5:9]
-    source, note = rest[9], rest[10]
+    rates = Rates(*rest[0:_N])
+    threshold, tier_values = rest[_N], rest[_N + 1 : 2 * _N + 1]
+    source, note = rest[2 * _N + 1], rest[2 * _N + 2]
     tier = LongContextTier(int(threshold), Rates(*tier_values)) if threshold is not None else None
     return RateCard(
         model=model,
@@ -52,7 +55,7 @@ def _card(row: tuple) -> RateCard:
 def insert_card(con: duckdb.DuckDBPyConnection, card: RateCard, origin: str) -> None:
     """Insert one card row (the caller holds the transaction)."""
     tier = card.long_context
-    tier_values = [getattr(tier.rates, f) for f in PRICE_FIELDS] if tier else [None] * 4
+    tier_values = [getattr(tier.rates, f) for f in PRICE_FIELDS] if tier else [None] * _N
     values = [
         card.model,
         card.effective_from,

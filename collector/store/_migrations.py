@@ -116,6 +116,19 @@ def m004_estimates_name_no_card(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE calls SET card_id = NULL WHERE pricing_unknown")
 
 
+@migration
+def m005_pricing_cache_write_1h(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 1: 1-hour cache writes. A stored card keeps its old price (1-hour writes at the cache-write
+    # rate) until a new card says otherwise; stored calls had no 1-hour count, so 0 is what they were priced with.
+    con.execute("ALTER TABLE calls ADD COLUMN cache_write_1h_tokens BIGINT NOT NULL DEFAULT 0")
+    con.execute(f"ALTER TABLE rate_cards ADD COLUMN cache_write_1h_usd_per_mtok {MONEY}")
+    con.execute("UPDATE rate_cards SET cache_write_1h_usd_per_mtok = cache_write_usd_per_mtok")
+    con.execute(f"ALTER TABLE rate_cards ADD COLUMN long_context_cache_write_1h_usd_per_mtok {MONEY}")
+    con.execute(
+        "UPDATE rate_cards SET long_context_cache_write_1h_usd_per_mtok = long_context_cache_write_usd_per_mtok"
+    )
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

@@ -100,6 +100,7 @@ def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any
             TRY_CAST(coalesce(sum(output_tokens), 0) AS BIGINT) AS output_tokens,
             TRY_CAST(coalesce(sum(cache_read_tokens), 0) AS BIGINT) AS cache_read_tokens,
             TRY_CAST(coalesce(sum(cache_write_tokens), 0) AS BIGINT) AS cache_write_tokens,
+            TRY_CAST(coalesce(sum(cache_write_1h_tokens), 0) AS BIGINT) AS cache_write_1h_tokens,
             TRY_CAST(coalesce(sum(reasoning_tokens), 0) AS BIGINT) AS reasoning_tokens,
             coalesce(sum(cost_usd), 0)::{MONEY} AS cost_usd,
             coalesce(sum(cost_usd) FILTER (WHERE NOT pricing_unknown), 0)::{MONEY} AS priced_cost_usd,
@@ -182,8 +183,9 @@ def review_sql(where: CallFilter) -> tuple[str, list[Any]]:
 
 RATES_SQL = """
 SELECT model, effective_from, provider, aliases, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
-       cache_write_usd_per_mtok, long_context_above_input_tokens, long_context_input_usd_per_mtok,
-       long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok, long_context_cache_write_usd_per_mtok,
+       cache_write_usd_per_mtok, cache_write_1h_usd_per_mtok, long_context_above_input_tokens,
+       long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok,
+       long_context_cache_write_usd_per_mtok, long_context_cache_write_1h_usd_per_mtok,
        source, note, origin, created_at
 FROM rate_cards ORDER BY model, effective_from
 """

@@ -45,11 +45,13 @@ def _formula(rates: Rates) -> tuple[str, list[Any]]:
         rates.input_usd_per_mtok / _PER_TOKEN,
         rates.cache_read_usd_per_mtok / _PER_TOKEN,
         rates.cache_write_usd_per_mtok / _PER_TOKEN,
+        rates.cache_write_1h_usd_per_mtok / _PER_TOKEN,
         rates.output_usd_per_mtok / _PER_TOKEN,
     ]
     sql = (
         f"(input_tokens - cache_read_tokens - cache_write_tokens) * ?::{_RATE} + cache_read_tokens * ?::{_RATE}"
-        f" + cache_write_tokens * ?::{_RATE} + output_tokens * ?::{_RATE}"
+        f" + (cache_write_tokens - cache_write_1h_tokens) * ?::{_RATE} + cache_write_1h_tokens * ?::{_RATE}"
+        f" + output_tokens * ?::{_RATE}"
     )
     return sql, per_token
 
