@@ -59,3 +59,6 @@ class CallRow:
     """Set by the ingest when the batch is written."""
     cache_write_1h_tokens: int = 0
     """The part of `cache_write_tokens` written to the cache for one hour (the rest: 5 minutes)."""
+    card_model: str | None = None
+    """The model of the card that priced the row, when `model` (the name as sent) is an alias or a variant of it
+    (`anthropic/claude-sonnet-4-6`, a Bedrock id, ...): spend by model groups by it. None for an estimate."""

@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 INSTRUMENTATION_SCOPE = "tokenledger.llm"
 
 
-
 @dataclass
 class CallRecord:
     """What one provider call did, normalised: everything a span of the contract is built from.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -12,13 +11,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._names import name_variants
 from .money import MONEY_SCALE
 from .types import PRICE_FIELDS, LongContextTier, RateCard, Rates
 
 _CARD_KEYS = {"model", "provider", "aliases", "effective_from", "source", "note", "long_context", *PRICE_FIELDS}
 _REQUIRED = ("model", "effective_from", "source", "input_usd_per_mtok", "output_usd_per_mtok")
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
-_DATED_SUFFIX = re.compile(r"^(?P<stem>.+?)[-@]\d{8}$")
 MAX_USD_PER_MTOK = Decimal(1_000_000)
 """The highest price a card may give (1 USD a token): with at most 10**12 tokens a call, every cost fits the store."""
 PRICE_DECIMALS = MONEY_SCALE
@@ -195,12 +194,11 @@ class RateBook:
         return [c for versions in self._by_model.values() for c in versions]
 
     def canonical(self, model: str) -> str | None:
-        """The card model a name refers to: exact name or alias, else the name without a dated suffix."""
-        name = model.strip().lower()
-        if name in self._names:
-            return self._names[name]
-        match = _DATED_SUFFIX.match(name)
-        return self._names.get(match["stem"]) if match else None
+        """The card model a name refers to: exact name or alias, else a variant form (`rates._names`)."""
+        for name in name_variants(model):
+            if name in self._names:
+                return self._names[name]
+        return None
 
     def find(self, model: str, at: datetime) -> RateCard | None:
         """The card in force for `model` at `at`, or None when no card covers it."""

@@ -55,7 +55,6 @@ class Usage:
         """Input tokens neither read from nor written to the prompt cache (priced at the input rate)."""
         return self.input_tokens - self.cache_read_tokens - self.cache_write_tokens
 
-
     @property
     def cache_write_5m_tokens(self) -> int:
         """Cache writes that are not 1-hour writes (Anthropic's default 5-minute TTL)."""

@@ -129,6 +129,13 @@ def m005_pricing_cache_write_1h(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m006_pricing_card_model(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 4: the card's model beside the name as sent, so spend by model groups a model's name variants.
+    con.execute("ALTER TABLE calls ADD COLUMN card_model VARCHAR")
+    con.execute("UPDATE calls SET card_model = regexp_extract(card_id, '^(.*)@', 1) WHERE card_id IS NOT NULL")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

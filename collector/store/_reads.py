@@ -18,6 +18,7 @@ from ._calls import CALL_COLUMNS
 GROUP_KEYS: dict[str, str] = {
     "layer": "layer",
     "model": "model",
+    "card_model": "coalesce(card_model, model)",  # name variants under their card's model; else the name as sent
     "provider": "provider",
     "service": "service",
     "environment": "environment",
@@ -27,8 +28,10 @@ GROUP_KEYS: dict[str, str] = {
 }
 """What `group_by` accepts, and the SQL of each key (never built from the request)."""
 
-VALUE_FILTERS = ("layer", "model", "provider", "service", "environment", "requested_model")
+VALUE_FILTERS = ("layer", "model", "card_model", "provider", "service", "environment", "requested_model")
 """Columns a read can filter on by value (the names are SQL columns, never built from the request)."""
+_FILTER_SQL = {"card_model": GROUP_KEYS["card_model"]}
+"""Filters on an expression rather than a column."""
 Values = str | tuple[str, ...] | None
 
 
@@ -44,6 +47,8 @@ class CallFilter:
     end: datetime | None = None
     layer: Values = None
     model: Values = None
+    card_model: Values = None
+    """The card's model, else the name as sent: `claude-sonnet-4-5` matches `anthropic/claude-sonnet-4-5` too."""
     provider: Values = None
     service: Values = None
     environment: Values = None
@@ -72,7 +77,7 @@ class CallFilter:
         for name in VALUE_FILTERS:
             wanted = getattr(self, name)
             if wanted is not None:
-                clauses.append(f"{name} IN ({', '.join('?' * len(wanted))})")
+                clauses.append(f"{_FILTER_SQL.get(name, name)} IN ({', '.join('?' * len(wanted))})")
                 params.extend(wanted)
         if self.pricing_unknown is not None:
             clauses.append("pricing_unknown = ?")
@@ -85,7 +90,8 @@ def _keys(group_by: Sequence[str]) -> tuple[str, str]:
     if not group_by:
         return "", ""
     select = ", ".join(f"{GROUP_KEYS[k]} AS {k}" for k in group_by) + ", "
-    return select, ", ".join(k for k in group_by)
+    # By position: an alias that is also a column name (`model`) would mean the column in GROUP BY.
+    return select, ", ".join(str(i) for i in range(1, len(group_by) + 1))
 
 
 def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any]]:

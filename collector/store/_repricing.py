@@ -133,8 +133,8 @@ def apply(
         clause, params = scope
         cost, cost_params = cost_sql(card)
         con.execute(
-            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ? WHERE {clause}",
-            [*cost_params, card.card_id, *params],
+            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ?, card_model = ? WHERE {clause}",
+            [*cost_params, card.card_id, card.model, *params],
         )
     con.execute(
         """
