@@ -29,6 +29,7 @@ from tokenledger.contract import (
     PROVIDER_KEYS,
     REASONING_KEYS,
     REQUEST_MODEL_KEYS,
+    SERVICE_TIER_KEYS,
     STREAM_KEYS,
     TOKEN_KEYS,
 )
@@ -198,6 +199,18 @@ def _response_id(attrs: Mapping[str, Any]) -> str | None:
     return None
 
 
+_TIER_NAMES = {"default": "standard"}
+"""Other spellings of the standard tier (OpenAI answers `default`)."""
+
+
+def _service_tier(attrs: Mapping[str, Any]) -> str | None:
+    text = _first_text(attrs, SERVICE_TIER_KEYS)
+    if text is None:
+        return None
+    tier = text.strip().lower()[:32]
+    return _TIER_NAMES.get(tier, tier) or None
+
+
 def _excludes_cache(resource: Mapping[str, Any], scope: str, provider: str | None) -> bool:
     """OpenLIT reports Anthropic's own input_tokens, which exclude the cache; every other source includes it."""
     openlit = scope.startswith("openlit") or resource.get(c.SDK_NAME) == "openlit"
@@ -271,6 +284,7 @@ def map_span(
         cache_write_tokens=cache_write,
         reasoning_tokens=reasoning,
         cache_write_1h_tokens=cache_write_1h,
+        service_tier=_service_tier(attrs),
         reported_cost_usd=cost,
         reported_cost_source=cost_source,
         status=status,

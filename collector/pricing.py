@@ -22,7 +22,7 @@ def price_row(book: RateBook, row: CallRow) -> CallRow:
             reasoning_tokens=row.reasoning_tokens,
             cache_write_1h_tokens=row.cache_write_1h_tokens,
         )
-        price = price_call(book, row.model or "", usage, at=row.start_time)
+        price = price_call(book, row.model or "", usage, at=row.start_time, service_tier=row.service_tier)
     except (TypeError, ValueError) as exc:
         raise InvalidSpan(str(exc)) from None
     row.cost_usd = price.cost_usd

@@ -62,3 +62,5 @@ class CallRow:
     card_model: str | None = None
     """The model of the card that priced the row, when `model` (the name as sent) is an alias or a variant of it
     (`anthropic/claude-sonnet-4-6`, a Bedrock id, ...): spend by model groups by it. None for an estimate."""
+    service_tier: str | None = None
+    """`standard`, `batch`, `priority`, `flex` or `fast` (rates.SERVICE_TIERS) when the span says; None: standard."""

@@ -51,6 +51,8 @@ class CallRecord:
     cache_write_1h_tokens: int | None = None
     """The part of `cache_write_tokens` written for one hour (Anthropic: `cache_creation.ephemeral_1h_input_tokens`)."""
     reasoning_tokens: int | None = None
+    service_tier: str | None = None
+    """`batch`, `priority`, `fast`, ... as the provider's response reports it (rates.SERVICE_TIERS)."""
     streaming: bool = False
     ttft_ms: float | None = None
     requested_model: str | None = None
@@ -74,6 +76,7 @@ class CallRecord:
             cache_write_tokens=self.cache_write_tokens or 0,
             cache_write_1h_tokens=self.cache_write_1h_tokens or 0,
             at=at,
+            service_tier=self.service_tier,
         )
 
 
@@ -122,6 +125,7 @@ def attributes_for(record: CallRecord, at: datetime) -> dict[str, object]:
         c.CACHE_READ_TOKENS: record.cache_read_tokens,
         c.CACHE_WRITE_TOKENS: record.cache_write_tokens,
         c.CACHE_WRITE_1H_TOKENS: record.cache_write_1h_tokens,
+        c.SERVICE_TIER: record.service_tier,
         c.REASONING_TOKENS: record.reasoning_tokens,
         c.TTFT_MS: record.ttft_ms,
         c.ERROR_TYPE: record.error_type,

@@ -13,9 +13,11 @@ from typing import Any
 
 from ._names import name_variants
 from .money import MONEY_SCALE
-from .types import PRICE_FIELDS, LongContextTier, RateCard, Rates
+from .types import PRICE_FIELDS, SERVICE_TIERS, LongContextTier, RateCard, Rates
 
-_CARD_KEYS = {"model", "provider", "aliases", "effective_from", "source", "note", "long_context", *PRICE_FIELDS}
+_CARD_KEYS = {
+    "model", "provider", "aliases", "effective_from", "source", "note", "long_context", "service_tiers", *PRICE_FIELDS
+}  # fmt: skip
 _REQUIRED = ("model", "effective_from", "source", "input_usd_per_mtok", "output_usd_per_mtok")
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
 MAX_USD_PER_MTOK = Decimal(1_000_000)
@@ -134,9 +136,11 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
         if threshold > MAX_THRESHOLD_TOKENS:
             raise CardFileError(path, model, f"long_context.above_input_tokens must be at most {MAX_THRESHOLD_TOKENS}")
         tier = LongContextTier(threshold, _rates(path, model, table, fallback=rates))
+    tiers = _service_tiers(path, model, raw.get("service_tiers", {}), [rates, *([tier.rates] if tier else [])])
     return RateCard(
         model=model,
         rates=rates,
+        service_tiers=tiers,
         effective_from=effective,
         source=source.strip(),
         provider=provider.strip() if provider is not None else None,
@@ -144,6 +148,32 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
         long_context=tier,
         note=str(raw.get("note", "")),
     )
+
+
+MAX_TIER_MULTIPLIER = Decimal(100)
+
+
+def _service_tiers(path: str, model: str, raw: Any, rates: list[Rates]) -> tuple[tuple[str, Decimal], ...]:
+    """`service_tiers = { batch = 0.5, fast = 2 }`: multipliers of every token rate of the card, long context too."""
+    if not isinstance(raw, Mapping):
+        raise CardFileError(path, model, "service_tiers must be a table of tier = multiplier")
+    out = []
+    for tier, value in raw.items():
+        if tier not in SERVICE_TIERS or tier == "standard":
+            allowed = ", ".join(t for t in SERVICE_TIERS if t != "standard")
+            raise CardFileError(path, model, f"unknown service tier {tier!r} (one of {allowed})")
+        factor = _price(path, model, f"service_tiers.{tier}", value)
+        if factor > MAX_TIER_MULTIPLIER:
+            raise CardFileError(path, model, f"service_tiers.{tier} must be at most {MAX_TIER_MULTIPLIER}")
+        step = Decimal(1).scaleb(-PRICE_DECIMALS)
+        for scaled in (r.scaled(factor) for r in rates):
+            for name in PRICE_FIELDS:
+                rate = getattr(scaled, name)
+                if rate != rate.quantize(step) or rate > MAX_USD_PER_MTOK:
+                    reason = f"service_tiers.{tier} x {name} is not a price of at most {PRICE_DECIMALS} decimals"
+                    raise CardFileError(path, model, reason)
+        out.append((tier, factor))
+    return tuple(sorted(out))
 
 
 def load_cards(path: str | Path | None = None) -> list[RateCard]:

@@ -153,6 +153,9 @@ def card_to_toml(card: RateCard) -> str:
         lines.append(f"aliases = {json.dumps(list(card.aliases))}")
     lines.append(f"effective_from = {card.effective_from.date().isoformat()}")
     lines += [f"{k} = {decimal_text(getattr(card.rates, k))}" for k in PRICE_FIELDS]
+    if card.service_tiers:
+        tiers = ", ".join(f"{tier} = {decimal_text(factor)}" for tier, factor in card.service_tiers)
+        lines.append(f"service_tiers = {{ {tiers} }}")
     lines.append(f"source = {json.dumps(card.source)}")
     if card.long_context is not None:
         lines += ["[cards.long_context]", f"above_input_tokens = {card.long_context.above_input_tokens}"]

@@ -36,8 +36,14 @@ def cost_with(rates: Rates, usage: Usage) -> Decimal:
     return total / _PER_MTOK
 
 
-def price_call(book: RateBook, model: str, usage: Usage, *, at: datetime | None = None) -> Price:
-    """Price one call with `book`: the card in force at `at`, else an estimate at the default model's rates."""
+def price_call(
+    book: RateBook, model: str, usage: Usage, *, at: datetime | None = None, service_tier: str | None = None
+) -> Price:
+    """Price one call with `book`: the card in force at `at`, else an estimate at the default model's rates.
+
+    `service_tier` (`rates.SERVICE_TIERS`) multiplies the token rates by the card's multiplier for it; a tier the
+    card does not price, and every estimate, is billed at the standard rates (an estimate errs high, not low).
+    """
     if not isinstance(usage, Usage):
         raise TypeError(f"usage must be a rates.Usage, got {type(usage).__name__}")
     when = at if at is not None else datetime.now(UTC)
@@ -45,7 +51,10 @@ def price_call(book: RateBook, model: str, usage: Usage, *, at: datetime | None 
     unknown = card is None
     if unknown:
         card = book.find(DEFAULT_MODEL, when)
-    rates = card.rates_for(usage.input_tokens) if card is not None else FALLBACK_RATES
+    if card is None:
+        rates = FALLBACK_RATES
+    else:
+        rates = card.rates_for(usage.input_tokens, None if unknown else service_tier)
     return Price(cost_with(rates, usage), unknown, card)
 
 
@@ -64,13 +73,15 @@ def compute_cost_usd(
     cache_write_tokens: int = 0,
     cache_write_1h_tokens: int = 0,
     at: datetime | None = None,
+    service_tier: str | None = None,
 ) -> tuple[Decimal, bool]:
     """Return `(cost_usd, pricing_unknown)` for one call, priced with the shipped cards.
 
     `input_tokens` counts all input tokens, cache reads and writes included (the OpenTelemetry GenAI
     convention); the uncached part is priced at the input rate. `cache_write_1h_tokens` is the part of the cache
     writes written for one hour (priced at the card's 1-hour rate). A model with no card in force at `at`
-    (default: now) is estimated at the default model's rates and flagged `pricing_unknown=True`.
+    (default: now) is estimated at the default model's rates and flagged `pricing_unknown=True`. `service_tier`
+    applies the card's multiplier for that tier (batch, fast, ...).
     """
     usage = Usage(
         input_tokens,
@@ -79,5 +90,5 @@ def compute_cost_usd(
         cache_write_tokens=cache_write_tokens,
         cache_write_1h_tokens=cache_write_1h_tokens,
     )
-    price = price_call(default_book(), model, usage, at=at)
+    price = price_call(default_book(), model, usage, at=at, service_tier=service_tier)
     return price.cost_usd, price.pricing_unknown

@@ -87,6 +87,18 @@ class Rates:
     """USD per million input tokens written to the prompt cache for one hour (defaults to the cache-write rate)."""
 
 
+    def scaled(self, factor: Decimal) -> Rates:
+        """Every rate times `factor` (a service tier's multiplier)."""
+        if factor == 1:
+            return self
+        return Rates(*(getattr(self, name) * factor for name in PRICE_FIELDS))
+
+
+SERVICE_TIERS = ("standard", "batch", "priority", "flex", "fast")
+"""Values of `tokenledger.service_tier`: the provider's processing tier, or `fast` for a fast-speed call (genai-prices'
+`speed: fast` variant). A card's `service_tiers` gives a multiplier of its token rates for any but `standard`."""
+
+
 @dataclass(frozen=True)
 class LongContextTier:
     """Other rates for every token of a call whose input exceeds `above_input_tokens` (Anthropic's >200k pricing)."""
@@ -109,17 +121,23 @@ class RateCard:
     aliases: tuple[str, ...] = ()
     long_context: LongContextTier | None = None
     note: str = ""
+    service_tiers: tuple[tuple[str, Decimal], ...] = ()
+    """(tier, multiplier of every token rate), sorted by tier; a tier left out is billed at the standard rates."""
 
     @property
     def card_id(self) -> str:
         """Stable identifier: `model@effective_from` (ISO date or instant)."""
         return card_id(self.model, self.effective_from)
 
-    def rates_for(self, input_tokens: int) -> Rates:
-        """The rates that apply to a call with this many input tokens (cache included)."""
+    def tier_multiplier(self, service_tier: str | None) -> Decimal:
+        """The multiplier of the token rates for `service_tier` (1 for standard, None or a tier the card omits)."""
+        return dict(self.service_tiers).get(service_tier or "standard", Decimal(1))
+
+    def rates_for(self, input_tokens: int, service_tier: str | None = None) -> Rates:
+        """The rates that apply to a call with this many input tokens (cache included) in `service_tier`."""
         if self.long_context is not None and input_tokens > self.long_context.above_input_tokens:
-            return self.long_context.rates
-        return self.rates
+            return self.long_context.rates.scaled(self.tier_multiplier(service_tier))
+        return self.rates.scaled(self.tier_multiplier(service_tier))
 
 
 @dataclass(frozen=True)

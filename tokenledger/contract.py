@@ -33,6 +33,10 @@ CACHE_WRITE_1H_TOKENS = "tokenledger.usage.cache_creation_1h.input_tokens"
 """Ours (the convention has no TTL split): the part of CACHE_WRITE_TOKENS written for one hour, priced at 2x input
 at Anthropic against 1.25x for the default 5-minute writes."""
 
+SERVICE_TIER = "tokenledger.service_tier"
+"""Ours: `standard`, `batch`, `priority`, `flex`, or `fast` for a fast-speed call (rates.SERVICE_TIERS), from the
+provider's response (Anthropic: `usage.service_tier`, `usage.speed`)."""
+
 # Ours: there is no standard cost attribute.
 LAYER = "tokenledger.layer"
 COST_USD = "tokenledger.cost_usd"
@@ -55,6 +59,7 @@ CLIENT_ATTRIBUTES = frozenset(
         CACHE_WRITE_TOKENS,
         REASONING_TOKENS,
         CACHE_WRITE_1H_TOKENS,
+        SERVICE_TIER,
         ERROR_TYPE,
         LAYER,
         COST_USD,
@@ -101,6 +106,11 @@ REASONING_KEYS = (
     "gen_ai.usage.reasoning_tokens",
     "llm.token_count.completion_details.reasoning",
 )
+SERVICE_TIER_KEYS = (
+    SERVICE_TIER,
+    "openai.response.service_tier",  # the GenAI conventions' OpenAI attribute (OpenAI-compatible providers)
+    _gen_ai.GEN_AI_OPENAI_RESPONSE_SERVICE_TIER,  # its name before it moved
+)
 COST_KEYS = (COST_USD, "gen_ai.usage.cost", "operation.cost", "llm.cost.total")
 STREAM_KEYS = (STREAMING, _gen_ai.GEN_AI_REQUEST_STREAM, "llm.is_streaming", "gen_ai.request.is_stream")
 TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS + CACHE_WRITE_1H_KEYS
@@ -125,6 +135,7 @@ COLLECTOR_READS = frozenset(
         *REQUEST_MODEL_KEYS,
         *TOKEN_KEYS,
         *COST_KEYS,
+        *SERVICE_TIER_KEYS,
         *STREAM_KEYS,
         *RESPONSE_ID_KEYS,
         *ENVIRONMENT_KEYS,

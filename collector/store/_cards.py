@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import duckdb
 
 from rates import CardFileError, LongContextTier, RateBook, RateCard, Rates, load_cards
-from rates.types import PRICE_FIELDS
+from rates.types import PRICE_FIELDS, decimal_text
 
 from . import _repricing
 
@@ -21,7 +23,7 @@ _COLUMNS = (
     + ", ".join(PRICE_FIELDS)
     + ", long_context_above_input_tokens, "
     + ", ".join(f"long_context_{f}" for f in PRICE_FIELDS)
-    + ", source, note, origin, created_at"
+    + ", service_tiers, source, note, origin, created_at"
 )
 
 
@@ -38,7 +40,7 @@ def _card(row: tuple) -> RateCard:
     model, effective_from, provider, aliases, *rest = row
     rates = Rates(*rest[0:_N])
     threshold, tier_values = rest[_N], rest[_N + 1 : 2 * _N + 1]
-    source, note = rest[2 * _N + 1], rest[2 * _N + 2]
+    tiers, source, note = rest[2 * _N + 1], rest[2 * _N + 2], rest[2 * _N + 3]
     tier = LongContextTier(int(threshold), Rates(*tier_values)) if threshold is not None else None
     return RateCard(
         model=model,
@@ -49,6 +51,7 @@ def _card(row: tuple) -> RateCard:
         aliases=tuple(aliases),
         long_context=tier,
         note=note,
+        service_tiers=tuple(sorted((k, Decimal(v)) for k, v in json.loads(tiers).items())),
     )
 
 
@@ -64,6 +67,7 @@ def insert_card(con: duckdb.DuckDBPyConnection, card: RateCard, origin: str) -> 
         *(getattr(card.rates, f) for f in PRICE_FIELDS),
         tier.above_input_tokens if tier else None,
         *tier_values,
+        json.dumps({t: decimal_text(m) for t, m in card.service_tiers}),
         card.source,
         card.note,
         origin,

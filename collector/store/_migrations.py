@@ -136,6 +136,14 @@ def m006_pricing_card_model(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE calls SET card_model = regexp_extract(card_id, '^(.*)@', 1) WHERE card_id IS NOT NULL")
 
 
+@migration
+def m007_pricing_service_tiers(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 2: the call's service tier (standard, batch, priority, flex, fast) and each card's multipliers,
+    # as JSON text {"batch": "0.5"} (decimal strings: exact). Stored calls had no tier: standard, as they were priced.
+    con.execute("ALTER TABLE calls ADD COLUMN service_tier VARCHAR")
+    con.execute("ALTER TABLE rate_cards ADD COLUMN service_tiers VARCHAR NOT NULL DEFAULT '{}'")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

@@ -20,6 +20,7 @@ GROUP_KEYS: dict[str, str] = {
     "model": "model",
     "card_model": "coalesce(card_model, model)",  # name variants under their card's model; else the name as sent
     "provider": "provider",
+    "service_tier": "coalesce(service_tier, 'standard')",
     "service": "service",
     "environment": "environment",
     "requested_model": "requested_model",
@@ -191,7 +192,7 @@ RATES_SQL = """
 SELECT model, effective_from, provider, aliases, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
        cache_write_usd_per_mtok, cache_write_1h_usd_per_mtok, long_context_above_input_tokens,
        long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok,
-       long_context_cache_write_usd_per_mtok, long_context_cache_write_1h_usd_per_mtok,
+       long_context_cache_write_usd_per_mtok, long_context_cache_write_1h_usd_per_mtok, service_tiers,
        source, note, origin, created_at
 FROM rate_cards ORDER BY model, effective_from
 """

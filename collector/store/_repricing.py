@@ -56,11 +56,24 @@ def _formula(rates: Rates) -> tuple[str, list[Any]]:
     return sql, per_token
 
 
+def _tiered(rates: Rates, card: RateCard) -> tuple[str, list[Any]]:
+    """The formula at `rates`, times the card's multiplier for the row's service tier (the rates scaled: exact)."""
+    sql, params = _formula(rates)
+    if not card.service_tiers:
+        return sql, params
+    cases, case_params = [], []
+    for tier, factor in card.service_tiers:
+        tier_sql, tier_params = _formula(rates.scaled(factor))
+        cases.append(f"WHEN ? THEN {tier_sql}")
+        case_params += [tier, *tier_params]
+    return f"CASE service_tier {' '.join(cases)} ELSE {sql} END", [*case_params, *params]
+
+
 def cost_sql(card: RateCard) -> tuple[str, list[Any]]:
     """SQL for the cost of a `calls` row under `card`, rounded to the stored precision, and its parameters."""
-    base, params = _formula(card.rates)
+    base, params = _tiered(card.rates, card)
     if card.long_context is not None:
-        tier, tier_params = _formula(card.long_context.rates)
+        tier, tier_params = _tiered(card.long_context.rates, card)
         base = f"CASE WHEN input_tokens > ? THEN {tier} ELSE {base} END"
         params = [card.long_context.above_input_tokens, *tier_params, *params]
     return f"CAST({base} AS {MONEY})", params

@@ -28,6 +28,10 @@ def _wire_usage(usage: FakeUsage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "service_tier": "standard",
     }
+    if usage.service_tier is not None:
+        wire["service_tier"] = usage.service_tier
+    if usage.speed is not None:
+        wire["speed"] = usage.speed
     if usage.reasoning_tokens:
         wire["output_tokens_details"] = {"thinking_tokens": usage.reasoning_tokens}
     return wire

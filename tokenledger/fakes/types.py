@@ -26,6 +26,10 @@ class FakeUsage:
     reasoning_tokens: int = 0
     cache_write_1h_tokens: int = 0
     """The part of `cache_write_tokens` written for one hour (Anthropic reports it in `cache_creation`)."""
+    service_tier: str | None = None
+    """Anthropic's `usage.service_tier` (`standard`, `priority`, `batch`); None: `standard`, as the API answers."""
+    speed: str | None = None
+    """Anthropic's `usage.speed` (`standard`, `fast`); None: left out."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.cache_write_1h_tokens <= self.cache_write_tokens:
