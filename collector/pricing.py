@@ -30,4 +30,5 @@ def price_row(book: RateBook, row: CallRow) -> CallRow:
     # An estimate is priced at the default model's card but is not that card's figure: it names no card.
     row.card_id = None if price.pricing_unknown else price.card_id
     row.card_model = None if price.pricing_unknown or price.card is None else price.card.model
+    row.estimate_source = price.estimate_source
     return row

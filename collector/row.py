@@ -64,3 +64,5 @@ class CallRow:
     (`anthropic/claude-sonnet-4-6`, a Bedrock id, ...): spend by model groups by it. None for an estimate."""
     service_tier: str | None = None
     """`standard`, `batch`, `priority`, `flex` or `fast` (rates.SERVICE_TIERS) when the span says; None: standard."""
+    estimate_source: str | None = None
+    """For an estimate (`pricing_unknown`), where its rates came from: the genai-prices snapshot, else the default."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
-from ._cards import RateBook, load_cards
-from .types import Price, Rates, Usage
+from ._cards import RateBook, load_cards, to_utc
+from .types import Price, RateCard, Rates, Usage
 
 DEFAULT_MODEL = "claude-haiku-4-5-20251001"
 """The model whose rates estimate the cost of a model with no card (the cost-safe default)."""
@@ -48,14 +48,35 @@ def price_call(
         raise TypeError(f"usage must be a rates.Usage, got {type(usage).__name__}")
     when = at if at is not None else datetime.now(UTC)
     card = book.find(model, when)
-    unknown = card is None
-    if unknown:
-        card = book.find(DEFAULT_MODEL, when)
-    if card is None:
-        rates = FALLBACK_RATES
+    if card is not None:
+        return Price(cost_with(card.rates_for(usage.input_tokens, service_tier), usage), False, card)
+    # An estimate: the public price when the shipped snapshot knows the model (a low estimate is the worst kind for
+    # a budget: the default's rates were 2x low for gpt-4o, 5-15x for Opus-class names), else the default model's.
+    card = snapshot_estimate(model, to_utc(when))
+    if card is not None:
+        source = f"{card.source.split(',')[0]} (model {card.model})"
     else:
-        rates = card.rates_for(usage.input_tokens, None if unknown else service_tier)
-    return Price(cost_with(rates, usage), unknown, card)
+        card = book.find(DEFAULT_MODEL, when)
+        source = f"default: {DEFAULT_MODEL} rates" if card is not None else "default: fallback rates"
+    rates = card.rates_for(usage.input_tokens) if card is not None else FALLBACK_RATES
+    return Price(cost_with(rates, usage), True, card, source)
+
+
+def snapshot_estimate(model: str, at: datetime) -> RateCard | None:
+    """The genai-prices snapshot's card in force at `at` for a model no card covers; None when it does not know it."""
+    in_force = [c for c in _snapshot_versions(model.strip().lower()) if c.effective_from <= at]
+    return in_force[-1] if in_force else None
+
+
+@lru_cache(maxsize=4096)
+def _snapshot_versions(model: str) -> tuple[RateCard, ...]:
+    # genai-prices is imported here, for an unknown name only (~140 ms once); a bounded cache per name sent.
+    from ._snapshot import snapshot_cards
+
+    try:
+        return tuple(snapshot_cards(model))
+    except (LookupError, ValueError):
+        return ()
 
 
 @cache

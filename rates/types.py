@@ -148,7 +148,9 @@ class Price:
     pricing_unknown: bool
     """True when no card covers the model at the call's time: `cost_usd` is then an estimate."""
     card: RateCard | None = None
-    """The card that priced the call (the default model's card for an estimate), if any."""
+    """The card that priced the call (for an estimate: the snapshot's card or the default model's card), if any."""
+    estimate_source: str | None = None
+    """For an estimate, what its rates are: the genai-prices snapshot's price of the model, else the default's."""
 
     @property
     def card_id(self) -> str | None:

@@ -144,6 +144,15 @@ def m007_pricing_service_tiers(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE rate_cards ADD COLUMN service_tiers VARCHAR NOT NULL DEFAULT '{}'")
 
 
+@migration
+def m008_pricing_estimate_source(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 5: what an estimate's rates are. Stored estimates were all at the default model's rates.
+    con.execute("ALTER TABLE calls ADD COLUMN estimate_source VARCHAR")
+    con.execute(
+        "UPDATE calls SET estimate_source = 'default: claude-haiku-4-5-20251001 rates' WHERE pricing_unknown"
+    )
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

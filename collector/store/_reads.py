@@ -178,6 +178,7 @@ def review_sql(where: CallFilter) -> tuple[str, list[Any]]:
             TRY_CAST(sum(cache_read_tokens) AS BIGINT) AS cache_read_tokens,
             TRY_CAST(sum(cache_write_tokens) AS BIGINT) AS cache_write_tokens,
             sum(cost_usd)::{MONEY} AS estimated_cost_usd,
+            string_agg(DISTINCT estimate_source, '; ' ORDER BY estimate_source) AS estimate_source,
             min(start_time) AS first_seen,
             max(start_time) AS last_seen
         FROM calls {clause}

@@ -146,7 +146,8 @@ def apply(
         clause, params = scope
         cost, cost_params = cost_sql(card)
         con.execute(
-            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ?, card_model = ? WHERE {clause}",
+            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ?, card_model = ?, "
+            f"estimate_source = NULL WHERE {clause}",
             [*cost_params, card.card_id, card.model, *params],
         )
     con.execute(
