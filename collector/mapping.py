@@ -285,6 +285,7 @@ def map_span(
         reasoning_tokens=reasoning,
         cache_write_1h_tokens=cache_write_1h,
         service_tier=_service_tier(attrs),
+        web_search_requests=_count(attrs, (c.WEB_SEARCH_REQUESTS,)) or 0,
         reported_cost_usd=cost,
         reported_cost_source=cost_source,
         status=status,

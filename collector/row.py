@@ -66,3 +66,7 @@ class CallRow:
     """`standard`, `batch`, `priority`, `flex` or `fast` (rates.SERVICE_TIERS) when the span says; None: standard."""
     estimate_source: str | None = None
     """For an estimate (`pricing_unknown`), where its rates came from: the genai-prices snapshot, else the default."""
+    web_search_requests: int = 0
+    """Server-side web searches the call ran (`tokenledger.usage.web_search_requests`), billed per search."""
+    web_search_cost_usd: Decimal | None = None
+    """Their part of `cost_usd`: 0 without searches; None when the card does not price them (not $0: unknown)."""

@@ -61,6 +61,10 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
     tier, speed = _text(usage, "service_tier"), _text(usage, "speed")
     if speed == "fast" or tier is not None:
         record.service_tier = "fast" if speed == "fast" else tier
+    tools = usage.get("server_tool_use") if isinstance(usage, dict) else getattr(usage, "server_tool_use", None)
+    searches = _count(tools, "web_search_requests") if tools is not None else None
+    if searches is not None:
+        record.web_search_requests = searches
     output = _count(usage, "output_tokens")
     if output is not None:
         record.output_tokens = output

@@ -51,6 +51,8 @@ class CallRecord:
     cache_write_1h_tokens: int | None = None
     """The part of `cache_write_tokens` written for one hour (Anthropic: `cache_creation.ephemeral_1h_input_tokens`)."""
     reasoning_tokens: int | None = None
+    web_search_requests: int | None = None
+    """Server-side web searches (Anthropic: `server_tool_use.web_search_requests`), billed per search."""
     service_tier: str | None = None
     """`batch`, `priority`, `fast`, ... as the provider's response reports it (rates.SERVICE_TIERS)."""
     streaming: bool = False
@@ -75,6 +77,7 @@ class CallRecord:
             cache_read_tokens=self.cache_read_tokens or 0,
             cache_write_tokens=self.cache_write_tokens or 0,
             cache_write_1h_tokens=self.cache_write_1h_tokens or 0,
+            web_search_requests=self.web_search_requests or 0,
             at=at,
             service_tier=self.service_tier,
         )
@@ -126,6 +129,7 @@ def attributes_for(record: CallRecord, at: datetime) -> dict[str, object]:
         c.CACHE_WRITE_TOKENS: record.cache_write_tokens,
         c.CACHE_WRITE_1H_TOKENS: record.cache_write_1h_tokens,
         c.SERVICE_TIER: record.service_tier,
+        c.WEB_SEARCH_REQUESTS: record.web_search_requests,
         c.REASONING_TOKENS: record.reasoning_tokens,
         c.TTFT_MS: record.ttft_ms,
         c.ERROR_TYPE: record.error_type,

@@ -16,7 +16,8 @@ from .money import MONEY_SCALE
 from .types import PRICE_FIELDS, SERVICE_TIERS, LongContextTier, RateCard, Rates
 
 _CARD_KEYS = {
-    "model", "provider", "aliases", "effective_from", "source", "note", "long_context", "service_tiers", *PRICE_FIELDS
+    "model", "provider", "aliases", "effective_from", "source", "note", "long_context", "service_tiers",
+    "web_search_usd_per_kcount", *PRICE_FIELDS
 }  # fmt: skip
 _REQUIRED = ("model", "effective_from", "source", "input_usd_per_mtok", "output_usd_per_mtok")
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
@@ -141,6 +142,11 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
         model=model,
         rates=rates,
         service_tiers=tiers,
+        web_search_usd_per_kcount=(
+            _price(path, model, "web_search_usd_per_kcount", raw["web_search_usd_per_kcount"])
+            if raw.get("web_search_usd_per_kcount") is not None
+            else None
+        ),
         effective_from=effective,
         source=source.strip(),
         provider=provider.strip() if provider is not None else None,

@@ -153,6 +153,8 @@ def card_to_toml(card: RateCard) -> str:
         lines.append(f"aliases = {json.dumps(list(card.aliases))}")
     lines.append(f"effective_from = {card.effective_from.date().isoformat()}")
     lines += [f"{k} = {decimal_text(getattr(card.rates, k))}" for k in PRICE_FIELDS]
+    if card.web_search_usd_per_kcount is not None:
+        lines.append(f"web_search_usd_per_kcount = {decimal_text(card.web_search_usd_per_kcount)}")
     if card.service_tiers:
         tiers = ", ".join(f"{tier} = {decimal_text(factor)}" for tier, factor in card.service_tiers)
         lines.append(f"service_tiers = {{ {tiers} }}")

@@ -49,7 +49,9 @@ def price_call(
     when = at if at is not None else datetime.now(UTC)
     card = book.find(model, when)
     if card is not None:
-        return Price(cost_with(card.rates_for(usage.input_tokens, service_tier), usage), False, card)
+        tokens = cost_with(card.rates_for(usage.input_tokens, service_tier), usage)
+        searches = web_search_cost(card, usage)
+        return Price(tokens + (searches or 0), False, card, web_search_cost_usd=searches)
     # An estimate: the public price when the shipped snapshot knows the model (a low estimate is the worst kind for
     # a budget: the default's rates were 2x low for gpt-4o, 5-15x for Opus-class names), else the default model's.
     card = snapshot_estimate(model, to_utc(when))
@@ -59,7 +61,17 @@ def price_call(
         card = book.find(DEFAULT_MODEL, when)
         source = f"default: {DEFAULT_MODEL} rates" if card is not None else "default: fallback rates"
     rates = card.rates_for(usage.input_tokens) if card is not None else FALLBACK_RATES
-    return Price(cost_with(rates, usage), True, card, source)
+    searches = web_search_cost(card, usage)
+    return Price(cost_with(rates, usage) + (searches or 0), True, card, source, searches)
+
+
+def web_search_cost(card: RateCard | None, usage: Usage) -> Decimal | None:
+    """USD for the call's web searches at the card's per-1,000 price (0 without searches; None: not priced)."""
+    if not usage.web_search_requests:
+        return Decimal(0)
+    if card is None or card.web_search_usd_per_kcount is None:
+        return None
+    return usage.web_search_requests * card.web_search_usd_per_kcount / 1000
 
 
 def snapshot_estimate(model: str, at: datetime) -> RateCard | None:
@@ -93,6 +105,7 @@ def compute_cost_usd(
     cache_read_tokens: int = 0,
     cache_write_tokens: int = 0,
     cache_write_1h_tokens: int = 0,
+    web_search_requests: int = 0,
     at: datetime | None = None,
     service_tier: str | None = None,
 ) -> tuple[Decimal, bool]:
@@ -102,7 +115,8 @@ def compute_cost_usd(
     convention); the uncached part is priced at the input rate. `cache_write_1h_tokens` is the part of the cache
     writes written for one hour (priced at the card's 1-hour rate). A model with no card in force at `at`
     (default: now) is estimated at the default model's rates and flagged `pricing_unknown=True`. `service_tier`
-    applies the card's multiplier for that tier (batch, fast, ...).
+    applies the card's multiplier for that tier (batch, fast, ...). `web_search_requests` are priced per search at
+    the card's `web_search_usd_per_kcount` (not at all when the card has none).
     """
     usage = Usage(
         input_tokens,
@@ -110,6 +124,7 @@ def compute_cost_usd(
         cache_read_tokens=cache_read_tokens,
         cache_write_tokens=cache_write_tokens,
         cache_write_1h_tokens=cache_write_1h_tokens,
+        web_search_requests=web_search_requests,
     )
     price = price_call(default_book(), model, usage, at=at, service_tier=service_tier)
     return price.cost_usd, price.pricing_unknown

@@ -170,7 +170,9 @@ def snapshot_cards(model: str, provider: str | None = None) -> list[RateCard]:
         in_force = [price for begin, price in prices if begin <= start] or [prices[0][1]]
         card = _card(info.id, provider_id, in_force[-1], start, aliases)
         if card is not None:
-            cards.append(replace(card, service_tiers=_tiers(info, in_force[-1], start)))
+            searches = getattr(in_force[-1], "web_searches_kcount", None)
+            card = replace(card, service_tiers=_tiers(info, in_force[-1], start), web_search_usd_per_kcount=searches)
+            cards.append(card)
     return cards
 
 
@@ -195,6 +197,8 @@ def _describe(card: RateCard | None) -> dict[str, str]:
         return {}
     out = {k: decimal_text(getattr(card.rates, k)) for k in PRICE_FIELDS}
     out["service_tiers"] = ", ".join(f"{t}={decimal_text(m)}" for t, m in card.service_tiers) or "-"
+    searches = card.web_search_usd_per_kcount
+    out["web_search_usd_per_kcount"] = "-" if searches is None else decimal_text(searches)
     if card.long_context is not None:
         out["long_context.above_input_tokens"] = str(card.long_context.above_input_tokens)
         for k in PRICE_FIELDS:

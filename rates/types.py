@@ -31,6 +31,8 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     cache_write_1h_tokens: int = 0
+    web_search_requests: int = 0
+    """Server-side web searches the call ran (Anthropic's `server_tool_use.web_search_requests`), billed per search."""
 
     def __post_init__(self) -> None:
         for name in USAGE_FIELDS:
@@ -68,6 +70,7 @@ USAGE_FIELDS = (
     "cache_write_tokens",
     "reasoning_tokens",
     "cache_write_1h_tokens",
+    "web_search_requests",
 )
 
 
@@ -123,6 +126,8 @@ class RateCard:
     note: str = ""
     service_tiers: tuple[tuple[str, Decimal], ...] = ()
     """(tier, multiplier of every token rate), sorted by tier; a tier left out is billed at the standard rates."""
+    web_search_usd_per_kcount: Decimal | None = None
+    """USD per 1,000 server-side web searches (not scaled by the service tier); None: not priced by this card."""
 
     @property
     def card_id(self) -> str:
@@ -151,6 +156,8 @@ class Price:
     """The card that priced the call (for an estimate: the snapshot's card or the default model's card), if any."""
     estimate_source: str | None = None
     """For an estimate, what its rates are: the genai-prices snapshot's price of the model, else the default's."""
+    web_search_cost_usd: Decimal | None = Decimal(0)
+    """The web searches' part of `cost_usd`; None when the call ran searches the card does not price."""
 
     @property
     def card_id(self) -> str | None:

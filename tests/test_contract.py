@@ -33,6 +33,7 @@ FULL = CallRecord(
     cache_read_tokens=600,
     cache_write_tokens=100,
     cache_write_1h_tokens=40,
+    web_search_requests=2,
     service_tier="batch",
     reasoning_tokens=20,
     streaming=True,

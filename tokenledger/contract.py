@@ -33,6 +33,9 @@ CACHE_WRITE_1H_TOKENS = "tokenledger.usage.cache_creation_1h.input_tokens"
 """Ours (the convention has no TTL split): the part of CACHE_WRITE_TOKENS written for one hour, priced at 2x input
 at Anthropic against 1.25x for the default 5-minute writes."""
 
+WEB_SEARCH_REQUESTS = "tokenledger.usage.web_search_requests"
+"""Ours: server-side web searches the call ran (Anthropic: `usage.server_tool_use.web_search_requests`), billed per
+search (Anthropic: $10 per 1,000)."""
 SERVICE_TIER = "tokenledger.service_tier"
 """Ours: `standard`, `batch`, `priority`, `flex`, or `fast` for a fast-speed call (rates.SERVICE_TIERS), from the
 provider's response (Anthropic: `usage.service_tier`, `usage.speed`)."""
@@ -60,6 +63,7 @@ CLIENT_ATTRIBUTES = frozenset(
         REASONING_TOKENS,
         CACHE_WRITE_1H_TOKENS,
         SERVICE_TIER,
+        WEB_SEARCH_REQUESTS,
         ERROR_TYPE,
         LAYER,
         COST_USD,
@@ -136,6 +140,7 @@ COLLECTOR_READS = frozenset(
         *TOKEN_KEYS,
         *COST_KEYS,
         *SERVICE_TIER_KEYS,
+        WEB_SEARCH_REQUESTS,
         *STREAM_KEYS,
         *RESPONSE_ID_KEYS,
         *ENVIRONMENT_KEYS,

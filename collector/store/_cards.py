@@ -23,7 +23,7 @@ _COLUMNS = (
     + ", ".join(PRICE_FIELDS)
     + ", long_context_above_input_tokens, "
     + ", ".join(f"long_context_{f}" for f in PRICE_FIELDS)
-    + ", service_tiers, source, note, origin, created_at"
+    + ", service_tiers, web_search_usd_per_kcount, source, note, origin, created_at"
 )
 
 
@@ -40,7 +40,7 @@ def _card(row: tuple) -> RateCard:
     model, effective_from, provider, aliases, *rest = row
     rates = Rates(*rest[0:_N])
     threshold, tier_values = rest[_N], rest[_N + 1 : 2 * _N + 1]
-    tiers, source, note = rest[2 * _N + 1], rest[2 * _N + 2], rest[2 * _N + 3]
+    tiers, searches, source, note = rest[2 * _N + 1 : 2 * _N + 5]
     tier = LongContextTier(int(threshold), Rates(*tier_values)) if threshold is not None else None
     return RateCard(
         model=model,
@@ -52,6 +52,7 @@ def _card(row: tuple) -> RateCard:
         long_context=tier,
         note=note,
         service_tiers=tuple(sorted((k, Decimal(v)) for k, v in json.loads(tiers).items())),
+        web_search_usd_per_kcount=searches,
     )
 
 
@@ -68,6 +69,7 @@ def insert_card(con: duckdb.DuckDBPyConnection, card: RateCard, origin: str) -> 
         tier.above_input_tokens if tier else None,
         *tier_values,
         json.dumps({t: decimal_text(m) for t, m in card.service_tiers}),
+        card.web_search_usd_per_kcount,
         card.source,
         card.note,
         origin,

@@ -153,6 +153,14 @@ def m008_pricing_estimate_source(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m009_pricing_web_search(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 3: server-side web searches, billed per search apart from tokens. Stored calls ran none known.
+    con.execute("ALTER TABLE calls ADD COLUMN web_search_requests BIGINT NOT NULL DEFAULT 0")
+    con.execute(f"ALTER TABLE calls ADD COLUMN web_search_cost_usd {MONEY} DEFAULT 0")
+    con.execute(f"ALTER TABLE rate_cards ADD COLUMN web_search_usd_per_kcount {MONEY}")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

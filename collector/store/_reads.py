@@ -113,7 +113,12 @@ def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any
             coalesce(sum(cost_usd) FILTER (WHERE NOT pricing_unknown), 0)::{MONEY} AS priced_cost_usd,
             count(*) FILTER (WHERE pricing_unknown)::BIGINT AS unpriced_calls,
             coalesce(sum(cost_usd) FILTER (WHERE pricing_unknown), 0)::{MONEY} AS unpriced_cost_usd,
-            sum(reported_cost_usd)::{MONEY} AS reported_cost_usd
+            sum(reported_cost_usd)::{MONEY} AS reported_cost_usd,
+            TRY_CAST(coalesce(sum(web_search_requests), 0) AS BIGINT) AS web_search_requests,
+            coalesce(sum(web_search_cost_usd), 0)::{MONEY} AS web_search_cost_usd,
+            coalesce(sum(web_search_requests) FILTER (WHERE web_search_cost_usd IS NULL), 0)::BIGINT
+                AS unpriced_web_search_requests,
+            (coalesce(sum(cost_usd), 0) - coalesce(sum(web_search_cost_usd), 0))::{MONEY} AS token_cost_usd
         FROM calls {clause} {tail}
         """,
         params,
@@ -194,6 +199,7 @@ SELECT model, effective_from, provider, aliases, input_usd_per_mtok, output_usd_
        cache_write_usd_per_mtok, cache_write_1h_usd_per_mtok, long_context_above_input_tokens,
        long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok,
        long_context_cache_write_usd_per_mtok, long_context_cache_write_1h_usd_per_mtok, service_tiers,
+       web_search_usd_per_kcount,
        source, note, origin, created_at
 FROM rate_cards ORDER BY model, effective_from
 """

@@ -76,7 +76,17 @@ def cost_sql(card: RateCard) -> tuple[str, list[Any]]:
         tier, tier_params = _tiered(card.long_context.rates, card)
         base = f"CASE WHEN input_tokens > ? THEN {tier} ELSE {base} END"
         params = [card.long_context.above_input_tokens, *tier_params, *params]
+    if card.web_search_usd_per_kcount is not None:  # per search: a 12-decimal price per 1,000 fits 18 decimals
+        base = f"{base} + web_search_requests * ?::{_RATE}"
+        params = [*params, card.web_search_usd_per_kcount / 1000]
     return f"CAST({base} AS {MONEY})", params
+
+
+def web_search_sql(card: RateCard) -> tuple[str, list[Any]]:
+    """SQL for `web_search_cost_usd` under `card`: 0 without searches, NULL when the card does not price them."""
+    if card.web_search_usd_per_kcount is None:
+        return f"CASE WHEN web_search_requests = 0 THEN 0 ELSE NULL END::{MONEY}", []
+    return f"CAST(web_search_requests * ?::{_RATE} AS {MONEY})", [card.web_search_usd_per_kcount / 1000]
 
 
 def _scope(
@@ -145,10 +155,11 @@ def apply(
     if scope is not None and result.rows:
         clause, params = scope
         cost, cost_params = cost_sql(card)
+        searches, search_params = web_search_sql(card)
         con.execute(
-            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ?, card_model = ?, "
-            f"estimate_source = NULL WHERE {clause}",
-            [*cost_params, card.card_id, card.model, *params],
+            f"UPDATE calls SET cost_usd = {cost}, web_search_cost_usd = {searches}, pricing_unknown = false, "
+            f"card_id = ?, card_model = ?, estimate_source = NULL WHERE {clause}",
+            [*cost_params, *search_params, card.card_id, card.model, *params],
         )
     con.execute(
         """

@@ -28,6 +28,8 @@ def _wire_usage(usage: FakeUsage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "service_tier": "standard",
     }
+    if usage.web_search_requests:
+        wire["server_tool_use"] = {"web_search_requests": usage.web_search_requests, "web_fetch_requests": 0}
     if usage.service_tier is not None:
         wire["service_tier"] = usage.service_tier
     if usage.speed is not None:

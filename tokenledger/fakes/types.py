@@ -28,6 +28,8 @@ class FakeUsage:
     """The part of `cache_write_tokens` written for one hour (Anthropic reports it in `cache_creation`)."""
     service_tier: str | None = None
     """Anthropic's `usage.service_tier` (`standard`, `priority`, `batch`); None: `standard`, as the API answers."""
+    web_search_requests: int = 0
+    """Anthropic's `server_tool_use.web_search_requests` (sent when not 0)."""
     speed: str | None = None
     """Anthropic's `usage.speed` (`standard`, `fast`); None: left out."""
 
