@@ -35,6 +35,7 @@ from tokenledger.contract import (
 )
 
 from .row import CallRow
+from .semantics import semantics
 
 GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
 """`gen_ai.operation.name` values that are one provider call."""
@@ -211,12 +212,6 @@ def _service_tier(attrs: Mapping[str, Any]) -> str | None:
     return _TIER_NAMES.get(tier, tier) or None
 
 
-def _excludes_cache(resource: Mapping[str, Any], scope: str, provider: str | None) -> bool:
-    """OpenLIT reports Anthropic's own input_tokens, which exclude the cache; every other source includes it."""
-    openlit = scope.startswith("openlit") or resource.get(c.SDK_NAME) == "openlit"
-    return openlit and provider == "anthropic"
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -244,11 +239,15 @@ def map_span(
     cache_read = _count(attrs, CACHE_READ_KEYS) or 0
     cache_write = _count(attrs, CACHE_WRITE_KEYS) or 0
     reasoning = _count(attrs, REASONING_KEYS) or 0
+    meaning = semantics(resource, scope_name, provider)
+    if meaning is not None:
+        if meaning.output_excludes_reasoning:  # a raw xAI completion_tokens (docs/ingest.md, token semantics)
+            output_tokens += reasoning
+    elif reasoning > output_tokens:  # unknown instrumentation: only an exclusive count can be below reasoning
+        output_tokens += reasoning
     cache_write_1h = _count(attrs, CACHE_WRITE_1H_KEYS) or 0
     # The 1-hour writes are part of all writes; a source that sent only the 1-hour part wrote at least that much.
     cache_write = max(cache_write, cache_write_1h)
-    if reasoning > output_tokens:  # an OpenAI-style completion count that leaves reasoning out: bill it as output
-        output_tokens += reasoning
     has_tokens = any(key in attrs for key in TOKEN_KEYS)
     response_id = _response_id(attrs)
     error_type = _text(attrs.get(c.ERROR_TYPE))
@@ -258,7 +257,8 @@ def map_span(
     if not (has_tokens or response_id or status == "error"):
         return None  # a wrapper span with nothing to bill (Logfire's stream request span, say)
     # An input count below the cache counts can only be an exclusive count, whoever sent it.
-    if _excludes_cache(resource, scope_name or "", provider) or input_tokens < cache_read + cache_write:
+    excludes_cache = meaning.input_excludes_cache if meaning is not None else False
+    if excludes_cache or input_tokens < cache_read + cache_write:
         input_tokens += cache_read + cache_write
     cost, cost_source = reported_cost(attrs)
     layer = _text(attrs.get(c.LAYER))

@@ -102,9 +102,10 @@ CACHE_WRITE_KEYS = (
     "gen_ai.usage.cache_creation_input_tokens",
     "llm.token_count.prompt_details.cache_write",
 )
-CACHE_WRITE_1H_KEYS = (CACHE_WRITE_1H_TOKENS,)
-"""No other instrumentation records the TTL split (OpenInference's anthropic `_utils.py` says so; Logfire 5.4 and
-OpenLLMetry 0.62 read `cache_creation_input_tokens` only): their 1-hour writes are priced as 5-minute writes."""
+CACHE_WRITE_1H_KEYS = (CACHE_WRITE_1H_TOKENS, "anthropic.usage.cache_creation.ephemeral_1h_input_tokens")
+"""Ours, and the anthropic SDK's own tracing (anthropic/_tracing.py). No other instrumentation records the TTL split
+(OpenInference's anthropic `_utils.py` says so; Logfire 5.4 and OpenLLMetry 0.62 read `cache_creation_input_tokens`
+only): their 1-hour writes are priced as 5-minute writes."""
 REASONING_KEYS = (
     REASONING_TOKENS,
     "gen_ai.usage.reasoning_tokens",
@@ -112,6 +113,7 @@ REASONING_KEYS = (
 )
 SERVICE_TIER_KEYS = (
     SERVICE_TIER,
+    "anthropic.response.service_tier",  # the anthropic SDK's own tracing (anthropic/_tracing.py): usage.service_tier
     "openai.response.service_tier",  # the GenAI conventions' OpenAI attribute (OpenAI-compatible providers)
     _gen_ai.GEN_AI_OPENAI_RESPONSE_SERVICE_TIER,  # its name before it moved
 )
