@@ -54,3 +54,35 @@ def test_the_pricing_migrations_upgrade_a_populated_database(tmp_path):
            web_search_usd_per_kcount FROM rate_cards"""
     ).fetchone()
     assert card == (1.25, 2.5, "{}", None)  # priced as before: 1-hour writes at the cache-write rate
+
+
+def test_a_seeded_card_without_the_new_prices_follows_the_shipped_file_and_reprices(start_collector, tmp_path):
+    from helpers.otlp import otlp_json_request, otlp_json_span
+
+    from tokenledger import contract as t
+
+    path = tmp_path / "tokenledger.duckdb"
+    collector = start_collector(tmp_path, mode="asgi")
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-sonnet-4-5",
+             "gen_ai.usage.input_tokens": 120_000, "gen_ai.usage.output_tokens": 1_000,
+             "gen_ai.usage.cache_creation.input_tokens": 100_000, t.CACHE_WRITE_1H_TOKENS: 100_000}  # fmt: skip
+    span = otlp_json_span("00000000000000a1", attrs, start_ns=1_793_491_200_000_000_000)  # 2026-11-01
+    assert collector.client.post("/v1/traces", json=otlp_json_request([span])).status_code == 200
+    collector.stop()
+    # What the migrations leave on a database seeded before issue 17, and the call priced with it then.
+    con = duckdb.connect(str(path))
+    con.execute(
+        """UPDATE rate_cards SET cache_write_1h_usd_per_mtok = cache_write_usd_per_mtok,
+           long_context_cache_write_1h_usd_per_mtok = long_context_cache_write_usd_per_mtok, service_tiers = '{}',
+           web_search_usd_per_kcount = NULL WHERE model = 'claude-sonnet-4-5'"""
+    )
+    con.execute("UPDATE calls SET cost_usd = 0.45")
+    con.close()
+    collector.start()
+    (row,) = collector.client.get("/api/v1/calls").json()["rows"]
+    assert row["cost_usd"] == "0.675"  # 1-hour writes at 2x input, as genai-prices bills them
+    cards = [c for c in collector.client.get("/api/v1/rates").json()["cards"] if c["model"] == "claude-sonnet-4-5"]
+    assert all(c["cache_write_1h_usd_per_mtok"] == "6" and c["web_search_usd_per_kcount"] == "10" for c in cards)
+    audits = collector.client.get("/api/v1/repricings").json()["repricings"]
+    assert [(a["old_cost_usd"], a["new_cost_usd"]) for a in audits] == [("0.45", "0.675")]
+    assert "1-hour cache-write" in audits[0]["note"]
