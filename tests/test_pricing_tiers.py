@@ -172,3 +172,28 @@ def test_the_collector_reads_tiers_groups_spend_by_tier_and_reprices_them_in_sql
     listed = collector.client.get("/api/v1/rates").json()["cards"]
     (stored_card,) = [c for c in listed if c["model"] == "acme-tiered"]
     assert json.loads(stored_card["service_tiers"]) == {"batch": "0.5", "fast": "2", "flex": "0.75"}
+
+
+def test_rates_check_reports_the_new_fields_against_the_snapshot(tmp_path, capsys):
+    from tokenledger.cli import main as cli_main
+
+    path = tmp_path / "cards.toml"
+    path.write_text(
+        """
+[[cards]]
+model = "claude-opus-5"
+provider = "anthropic"
+effective_from = 2023-01-01
+input_usd_per_mtok = 5
+output_usd_per_mtok = 25
+cache_read_usd_per_mtok = 0.5
+cache_write_usd_per_mtok = 6.25
+source = "test"
+"""
+    )
+    assert cli_main(["rates", "check", "--file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "claude-opus-5: cache_write_1h: ours 6.25, snapshot 10" in out
+    assert "claude-opus-5: service_tiers: ours -, snapshot fast=2" in out
+    assert "claude-opus-5: web_search_usd_per_kcount: ours -, snapshot 10" in out
+    assert "claude-opus-5: (card): ours none, snapshot a price from 2026-10-14" in out  # the batch price's card
