@@ -20,6 +20,7 @@ from rates.money import money
 from tokenledger import contract as c
 from tokenledger.contract import (
     CACHE_READ_KEYS,
+    CACHE_WRITE_1H_KEYS,
     CACHE_WRITE_KEYS,
     COST_KEYS,
     INPUT_KEYS,
@@ -28,11 +29,13 @@ from tokenledger.contract import (
     PROVIDER_KEYS,
     REASONING_KEYS,
     REQUEST_MODEL_KEYS,
+    SERVICE_TIER_KEYS,
     STREAM_KEYS,
     TOKEN_KEYS,
 )
 
 from .row import CallRow
+from .semantics import semantics
 
 GENERATION_OPERATIONS = {"chat", "text_completion", "generate_content", "completion", "embeddings"}
 """`gen_ai.operation.name` values that are one provider call."""
@@ -197,10 +200,16 @@ def _response_id(attrs: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _excludes_cache(resource: Mapping[str, Any], scope: str, provider: str | None) -> bool:
-    """OpenLIT reports Anthropic's own input_tokens, which exclude the cache; every other source includes it."""
-    openlit = scope.startswith("openlit") or resource.get(c.SDK_NAME) == "openlit"
-    return openlit and provider == "anthropic"
+_TIER_NAMES = {"default": "standard"}
+"""Other spellings of the standard tier (OpenAI answers `default`)."""
+
+
+def _service_tier(attrs: Mapping[str, Any]) -> str | None:
+    text = _first_text(attrs, SERVICE_TIER_KEYS)
+    if text is None:
+        return None
+    tier = text.strip().lower()[:32]
+    return _TIER_NAMES.get(tier, tier) or None
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -261,8 +270,15 @@ def map_span(
     cache_read = _count(attrs, CACHE_READ_KEYS) or 0
     cache_write = _count(attrs, CACHE_WRITE_KEYS) or 0
     reasoning = _count(attrs, REASONING_KEYS) or 0
-    if reasoning > output_tokens:  # an OpenAI-style completion count that leaves reasoning out: bill it as output
+    meaning = semantics(resource, scope_name, provider)
+    if meaning is not None:
+        if meaning.output_excludes_reasoning:  # a raw xAI completion_tokens (docs/ingest.md, token semantics)
+            output_tokens += reasoning
+    elif reasoning > output_tokens:  # unknown instrumentation: only an exclusive count can be below reasoning
         output_tokens += reasoning
+    cache_write_1h = _count(attrs, CACHE_WRITE_1H_KEYS) or 0
+    # The 1-hour writes are part of all writes; a source that sent only the 1-hour part wrote at least that much.
+    cache_write = max(cache_write, cache_write_1h)
     has_tokens = any(key in attrs for key in TOKEN_KEYS)
     response_id = _response_id(attrs)
     error_type = _text(attrs.get(c.ERROR_TYPE))
@@ -272,7 +288,8 @@ def map_span(
     if not (has_tokens or response_id or status == "error"):
         return None  # a wrapper span with nothing to bill (Logfire's stream request span, say)
     # An input count below the cache counts can only be an exclusive count, whoever sent it.
-    if _excludes_cache(resource, scope_name or "", provider) or input_tokens < cache_read + cache_write:
+    excludes_cache = meaning.input_excludes_cache if meaning is not None else False
+    if excludes_cache or input_tokens < cache_read + cache_write:
         input_tokens += cache_read + cache_write
     cost, cost_source = reported_cost(attrs)
     layer = _text(attrs.get(c.LAYER))
@@ -297,6 +314,9 @@ def map_span(
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
         reasoning_tokens=reasoning,
+        cache_write_1h_tokens=cache_write_1h,
+        service_tier=_service_tier(attrs),
+        web_search_requests=_count(attrs, (c.WEB_SEARCH_REQUESTS,)) or 0,
         reported_cost_usd=cost,
         reported_cost_source=cost_source,
         status=status,

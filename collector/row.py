@@ -64,3 +64,16 @@ class CallRow:
     feature: str | None = None
     conversation_id: str | None = None
     """`gen_ai.conversation.id`."""
+    cache_write_1h_tokens: int = 0
+    """The part of `cache_write_tokens` written to the cache for one hour (the rest: 5 minutes)."""
+    card_model: str | None = None
+    """The model of the card that priced the row, when `model` (the name as sent) is an alias or a variant of it
+    (`anthropic/claude-sonnet-4-6`, a Bedrock id, ...): spend by model groups by it. None for an estimate."""
+    service_tier: str | None = None
+    """`standard`, `batch`, `priority`, `flex` or `fast` (rates.SERVICE_TIERS) when the span says; None: standard."""
+    estimate_source: str | None = None
+    """For an estimate (`pricing_unknown`), where its rates came from: the genai-prices snapshot, else the default."""
+    web_search_requests: int = 0
+    """Server-side web searches the call ran (`tokenledger.usage.web_search_requests`), billed per search."""
+    web_search_cost_usd: Decimal | None = None
+    """Their part of `cost_usd`: 0 without searches; None when the card does not price them (not $0: unknown)."""

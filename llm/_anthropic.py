@@ -33,6 +33,11 @@ def _count(source: Any, name: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _text(source: Any, name: str) -> str | None:
+    value = source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+    return value if isinstance(value, str) and value else None
+
+
 def apply_usage(record: CallRecord, usage: Any) -> None:
     """Normalise Anthropic usage onto `record`: its `input_tokens` excludes the cache, ours includes it.
 
@@ -45,8 +50,21 @@ def apply_usage(record: CallRecord, usage: Any) -> None:
         record.cache_read_tokens = cache_read
     if cache_creation is not None:
         record.cache_write_tokens = cache_creation
+    # The TTL split: `cache_creation.ephemeral_1h_input_tokens` are the writes billed at the 1-hour rate.
+    by_ttl = usage.get("cache_creation") if isinstance(usage, dict) else getattr(usage, "cache_creation", None)
+    one_hour = _count(by_ttl, "ephemeral_1h_input_tokens") if by_ttl is not None else None
+    if one_hour is not None:
+        record.cache_write_1h_tokens = one_hour
     if uncached is not None:
         record.input_tokens = uncached + (record.cache_read_tokens or 0) + (record.cache_write_tokens or 0)
+    # The tier as billed: `speed: fast` is its own price (2x on some Opus-class models), else `service_tier`.
+    tier, speed = _text(usage, "service_tier"), _text(usage, "speed")
+    if speed == "fast" or tier is not None:
+        record.service_tier = "fast" if speed == "fast" else tier
+    tools = usage.get("server_tool_use") if isinstance(usage, dict) else getattr(usage, "server_tool_use", None)
+    searches = _count(tools, "web_search_requests") if tools is not None else None
+    if searches is not None:
+        record.web_search_requests = searches
     output = _count(usage, "output_tokens")
     if output is not None:
         record.output_tokens = output

@@ -26,5 +26,7 @@ def apply_langchain_usage(record: CallRecord, usage_metadata: Any) -> None:
     by_ttl = sum(int(inputs.get(key) or 0) for key in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"))
     if inputs.get("cache_creation") is not None or by_ttl:
         record.cache_write_tokens = max(int(inputs.get("cache_creation") or 0), by_ttl)
+    if inputs.get("ephemeral_1h_input_tokens") is not None:
+        record.cache_write_1h_tokens = int(inputs["ephemeral_1h_input_tokens"])
     if outputs.get("reasoning") is not None:
         record.reasoning_tokens = int(outputs["reasoning"])

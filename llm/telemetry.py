@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 INSTRUMENTATION_SCOPE = "tokenledger.llm"
 
 
-
 @dataclass
 class CallRecord:
     """What one provider call did, normalised: everything a span of the contract is built from.
@@ -51,7 +50,13 @@ class CallRecord:
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
+    cache_write_1h_tokens: int | None = None
+    """The part of `cache_write_tokens` written for one hour (Anthropic: `cache_creation.ephemeral_1h_input_tokens`)."""
     reasoning_tokens: int | None = None
+    web_search_requests: int | None = None
+    """Server-side web searches (Anthropic: `server_tool_use.web_search_requests`), billed per search."""
+    service_tier: str | None = None
+    """`batch`, `priority`, `fast`, ... as the provider's response reports it (rates.SERVICE_TIERS)."""
     streaming: bool = False
     ttft_ms: float | None = None
     requested_model: str | None = None
@@ -73,7 +78,10 @@ class CallRecord:
             self.output_tokens or 0,
             cache_read_tokens=self.cache_read_tokens or 0,
             cache_write_tokens=self.cache_write_tokens or 0,
+            cache_write_1h_tokens=self.cache_write_1h_tokens or 0,
+            web_search_requests=self.web_search_requests or 0,
             at=at,
+            service_tier=self.service_tier,
         )
 
 
@@ -122,6 +130,9 @@ def attributes_for(record: CallRecord, at: datetime) -> dict[str, object]:
         c.OUTPUT_TOKENS: record.output_tokens,
         c.CACHE_READ_TOKENS: record.cache_read_tokens,
         c.CACHE_WRITE_TOKENS: record.cache_write_tokens,
+        c.CACHE_WRITE_1H_TOKENS: record.cache_write_1h_tokens,
+        c.SERVICE_TIER: record.service_tier,
+        c.WEB_SEARCH_REQUESTS: record.web_search_requests,
         c.REASONING_TOKENS: record.reasoning_tokens,
         c.TTFT_MS: record.ttft_ms,
         c.ERROR_TYPE: record.error_type,

@@ -3,9 +3,10 @@
 from ._cards import CardFileError, RateBook, card_from_mapping, default_cards_path, load_cards
 from ._pricing import DEFAULT_MODEL, FALLBACK_RATES, compute_cost_usd, default_book, price_call
 from .money import MONEY_SCALE, fits_money, money
-from .types import CardDiff, LongContextTier, Price, RateCard, Rates, Usage
+from .types import SERVICE_TIERS, CardDiff, LongContextTier, Price, RateCard, Rates, Usage
 
 __all__ = [
+    "SERVICE_TIERS",
     "DEFAULT_MODEL",
     "FALLBACK_RATES",
     "MONEY_SCALE",

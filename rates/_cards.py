@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -12,13 +11,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._names import name_variants
 from .money import MONEY_SCALE
-from .types import PRICE_FIELDS, LongContextTier, RateCard, Rates
+from .types import PRICE_FIELDS, SERVICE_TIERS, LongContextTier, RateCard, Rates
 
-_CARD_KEYS = {"model", "provider", "aliases", "effective_from", "source", "note", "long_context", *PRICE_FIELDS}
+_CARD_KEYS = {
+    "model", "provider", "aliases", "effective_from", "source", "note", "long_context", "service_tiers",
+    "web_search_usd_per_kcount", *PRICE_FIELDS
+}  # fmt: skip
 _REQUIRED = ("model", "effective_from", "source", "input_usd_per_mtok", "output_usd_per_mtok")
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
-_DATED_SUFFIX = re.compile(r"^(?P<stem>.+?)[-@]\d{8}$")
 MAX_USD_PER_MTOK = Decimal(1_000_000)
 """The highest price a card may give (1 USD a token): with at most 10**12 tokens a call, every cost fits the store."""
 PRICE_DECIMALS = MONEY_SCALE
@@ -67,12 +69,16 @@ def _price(path: str, model: str, key: str, value: Any) -> Decimal:
 
 
 def _rates(path: str, model: str, raw: Mapping[str, Any], fallback: Rates | None = None) -> Rates:
-    """Cache rates default to the input rate: a provider that does not price the cache bills it as input."""
+    """Cache rates default to the input rate: a provider that does not price the cache bills it as input. The
+    1-hour cache-write rate defaults to the cache-write rate of the same table (genai-prices bills 1-hour writes at
+    `cache_write_mtok` when a model has no `cache_write_1h_mtok`)."""
     base = fallback
     values = {}
     for key in PRICE_FIELDS:
         if key in raw:
             values[key] = _price(path, model, key, raw[key])
+        elif key == "cache_write_1h_usd_per_mtok" and (base is None or "cache_write_usd_per_mtok" in raw):
+            values[key] = values["cache_write_usd_per_mtok"]
         elif base is not None:
             values[key] = getattr(base, key)
         elif key.startswith("cache_"):
@@ -131,9 +137,16 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
         if threshold > MAX_THRESHOLD_TOKENS:
             raise CardFileError(path, model, f"long_context.above_input_tokens must be at most {MAX_THRESHOLD_TOKENS}")
         tier = LongContextTier(threshold, _rates(path, model, table, fallback=rates))
+    tiers = _service_tiers(path, model, raw.get("service_tiers", {}), [rates, *([tier.rates] if tier else [])])
     return RateCard(
         model=model,
         rates=rates,
+        service_tiers=tiers,
+        web_search_usd_per_kcount=(
+            _price(path, model, "web_search_usd_per_kcount", raw["web_search_usd_per_kcount"])
+            if raw.get("web_search_usd_per_kcount") is not None
+            else None
+        ),
         effective_from=effective,
         source=source.strip(),
         provider=provider.strip() if provider is not None else None,
@@ -141,6 +154,32 @@ def card_from_mapping(raw: Mapping[str, Any], path: str = "<card>") -> RateCard:
         long_context=tier,
         note=str(raw.get("note", "")),
     )
+
+
+MAX_TIER_MULTIPLIER = Decimal(100)
+
+
+def _service_tiers(path: str, model: str, raw: Any, rates: list[Rates]) -> tuple[tuple[str, Decimal], ...]:
+    """`service_tiers = { batch = 0.5, fast = 2 }`: multipliers of every token rate of the card, long context too."""
+    if not isinstance(raw, Mapping):
+        raise CardFileError(path, model, "service_tiers must be a table of tier = multiplier")
+    out = []
+    for tier, value in raw.items():
+        if tier not in SERVICE_TIERS or tier == "standard":
+            allowed = ", ".join(t for t in SERVICE_TIERS if t != "standard")
+            raise CardFileError(path, model, f"unknown service tier {tier!r} (one of {allowed})")
+        factor = _price(path, model, f"service_tiers.{tier}", value)
+        if factor > MAX_TIER_MULTIPLIER:
+            raise CardFileError(path, model, f"service_tiers.{tier} must be at most {MAX_TIER_MULTIPLIER}")
+        step = Decimal(1).scaleb(-PRICE_DECIMALS)
+        for scaled in (r.scaled(factor) for r in rates):
+            for name in PRICE_FIELDS:
+                rate = getattr(scaled, name)
+                if rate != rate.quantize(step) or rate > MAX_USD_PER_MTOK:
+                    reason = f"service_tiers.{tier} x {name} is not a price of at most {PRICE_DECIMALS} decimals"
+                    raise CardFileError(path, model, reason)
+        out.append((tier, factor))
+    return tuple(sorted(out))
 
 
 def load_cards(path: str | Path | None = None) -> list[RateCard]:
@@ -191,12 +230,11 @@ class RateBook:
         return [c for versions in self._by_model.values() for c in versions]
 
     def canonical(self, model: str) -> str | None:
-        """The card model a name refers to: exact name or alias, else the name without a dated suffix."""
-        name = model.strip().lower()
-        if name in self._names:
-            return self._names[name]
-        match = _DATED_SUFFIX.match(name)
-        return self._names.get(match["stem"]) if match else None
+        """The card model a name refers to: exact name or alias, else a variant form (`rates._names`)."""
+        for name in name_variants(model):
+            if name in self._names:
+                return self._names[name]
+        return None
 
     def find(self, model: str, at: datetime) -> RateCard | None:
         """The card in force for `model` at `at`, or None when no card covers it."""

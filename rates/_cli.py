@@ -17,6 +17,7 @@ _SHORT = {
     "output_usd_per_mtok": "output",
     "cache_read_usd_per_mtok": "cache_read",
     "cache_write_usd_per_mtok": "cache_write",
+    "cache_write_1h_usd_per_mtok": "cache_write_1h",
 }
 
 
@@ -85,7 +86,7 @@ def _counts(book: RateBook) -> str:
 
 def _list(book: RateBook, at: datetime, origins: dict[str, str] | None) -> int:
     cards = book.in_force(at)
-    header = ["model", "input", "output", "cache_read", "cache_write", "long_context", "effective_from"]
+    header = ["model", *(_SHORT[k] for k in PRICE_FIELDS), "long_context", "effective_from"]
     header += ["origin", "source"] if origins is not None else ["source"]
     rows = [header]
     for card in cards:
@@ -152,6 +153,11 @@ def card_to_toml(card: RateCard) -> str:
         lines.append(f"aliases = {json.dumps(list(card.aliases))}")
     lines.append(f"effective_from = {card.effective_from.date().isoformat()}")
     lines += [f"{k} = {decimal_text(getattr(card.rates, k))}" for k in PRICE_FIELDS]
+    if card.web_search_usd_per_kcount is not None:
+        lines.append(f"web_search_usd_per_kcount = {decimal_text(card.web_search_usd_per_kcount)}")
+    if card.service_tiers:
+        tiers = ", ".join(f"{tier} = {decimal_text(factor)}" for tier, factor in card.service_tiers)
+        lines.append(f"service_tiers = {{ {tiers} }}")
     lines.append(f"source = {json.dumps(card.source)}")
     if card.long_context is not None:
         lines += ["[cards.long_context]", f"above_input_tokens = {card.long_context.above_input_tokens}"]

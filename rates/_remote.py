@@ -6,6 +6,7 @@ list is the one in force for priced history; the shipped file alone misses the a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._cards import CardFileError, card_from_mapping
@@ -27,6 +28,11 @@ def _card(row: dict[str, Any], where: str) -> RateCard:
             "above_input_tokens": int(row["long_context_above_input_tokens"]),
             **{k: row[f"long_context_{k}"] for k in PRICE_FIELDS if row.get(f"long_context_{k}") is not None},
         }
+    if row.get("web_search_usd_per_kcount") is not None:
+        fields["web_search_usd_per_kcount"] = row["web_search_usd_per_kcount"]
+    tiers = row.get("service_tiers")
+    if tiers:  # JSON text in the table's flat listing: {"batch": "0.5"}
+        fields["service_tiers"] = json.loads(tiers) if isinstance(tiers, str) else tiers
     return card_from_mapping(fields, path=where)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -20,8 +21,11 @@ _SNAPSHOT_KEYS = {
     "output_usd_per_mtok": "output_mtok",
     "cache_read_usd_per_mtok": "cache_read_mtok",
     "cache_write_usd_per_mtok": "cache_write_mtok",
+    "cache_write_1h_usd_per_mtok": "cache_write_1h_mtok",
 }
 
+
+_CACHE_1H = "cache_write_1h_usd_per_mtok"
 
 _PROVIDER_NAMES = {"x-ai": "x_ai"}
 """genai-prices provider ids that differ from the OpenTelemetry `gen_ai.provider.name` values we use."""
@@ -46,6 +50,58 @@ def _lookup(model: str, provider: str | None = None) -> tuple[str, ModelInfo] | 
     return _PROVIDER_NAMES.get(found_provider.id, found_provider.id), info
 
 
+_TIER_OF = {
+    ("processing", "batch"): "batch",
+    ("speed", "fast"): "fast",
+    ("service_tier", "priority"): "priority",
+    ("service_tier", "flex"): "flex",
+}
+"""genai-prices' price-variant conditions (`PriceVariant.when`) as our `tokenledger.service_tier` values."""
+
+
+def _multiplier(standard: ModelPrice, variant: ModelPrice) -> Decimal | None:
+    """The one factor turning every token price of `standard` into `variant`'s, or None when there is none."""
+    ratios: set[Decimal] = set()
+    for theirs in _SNAPSHOT_KEYS.values():
+        base, other = getattr(standard, theirs, None), getattr(variant, theirs, None)
+        if other is None:  # the variant leaves this price at the standard one
+            base, other = (None, None) if base is None else (base, base)
+        if base is None or isinstance(base, TieredPrices) != isinstance(other, TieredPrices):
+            if base is None and other is None:
+                continue
+            return None
+        if isinstance(base, TieredPrices):
+            if [t.start for t in base.tiers] != [t.start for t in other.tiers]:
+                return None
+            tiers = zip(base.tiers, other.tiers, strict=True)
+            pairs = [(base.base, other.base), *((a.price, b.price) for a, b in tiers)]
+        else:
+            pairs = [(base, other)]
+        for a, b in pairs:
+            if a == 0:
+                if b != 0:
+                    return None
+                continue
+            ratios.add((b / a).normalize())
+    return ratios.pop() if len(ratios) == 1 else None
+
+
+def _tiers(info: ModelInfo, price: ModelPrice, at: datetime) -> tuple[tuple[str, Decimal], ...]:
+    """The service-tier multipliers of the variants active at `at` (variants no multiplier expresses are left out)."""
+    out: dict[str, Decimal] = {}
+    for variant in info.price_variants or ():
+        constraint = variant.constraint
+        if constraint is not None and not (
+            isinstance(constraint, StartDateConstraint) and to_utc(constraint.start_date) <= at
+        ):
+            continue
+        tier = _TIER_OF.get(tuple(variant.when.items())[0]) if len(variant.when) == 1 else None
+        factor = _multiplier(price, variant.prices) if tier else None
+        if tier and factor is not None and factor != 1:
+            out.setdefault(tier, factor)
+    return tuple(sorted(out.items()))
+
+
 def _card(model: str, provider: str, price: ModelPrice, start: datetime, aliases: tuple[str, ...]) -> RateCard | None:
     base: dict[str, Decimal] = {}
     tier_start: int | None = None
@@ -62,12 +118,16 @@ def _card(model: str, provider: str, price: ModelPrice, start: datetime, aliases
     if "input_usd_per_mtok" not in base or "output_usd_per_mtok" not in base:
         return None  # not priced per token (audio, images)
     # A price the snapshot leaves out: the cache is billed as input; an untiered rate keeps its base value.
+    # 1-hour writes without their own price are billed at the cache-write rate (genai-prices does the same).
     for key in PRICE_FIELDS:
-        base.setdefault(key, base["input_usd_per_mtok"])
+        base.setdefault(key, base["cache_write_usd_per_mtok"] if key == _CACHE_1H else base["input_usd_per_mtok"])
     if tier:
         tier.setdefault("input_usd_per_mtok", base["input_usd_per_mtok"])
         for key in PRICE_FIELDS:
-            tier.setdefault(key, tier["input_usd_per_mtok"] if key.startswith("cache_") else base[key])
+            if key == _CACHE_1H:
+                tier.setdefault(key, tier["cache_write_usd_per_mtok"])
+            else:
+                tier.setdefault(key, tier["input_usd_per_mtok"] if key.startswith("cache_") else base[key])
     long_context = LongContextTier(tier_start, Rates(**tier)) if tier and tier_start is not None else None
     return RateCard(
         model=model,
@@ -93,15 +153,27 @@ def snapshot_cards(model: str, provider: str | None = None) -> list[RateCard]:
     if found is None:
         return []
     provider_id, info = found
-    versions: list[tuple[datetime, ModelPrice]] = []
+    prices: list[tuple[datetime, ModelPrice]] = []
     if isinstance(info.prices, ModelPrice):
-        versions.append((BASE_EFFECTIVE_FROM, info.prices))
+        prices.append((BASE_EFFECTIVE_FROM, info.prices))
     else:
         for conditional in info.prices:
-            versions.append((_start_of(conditional), conditional.prices))
+            prices.append((_start_of(conditional), conditional.prices))
+    # A dated price variant (genai-prices dates its batch prices from when it added them) starts a card too.
+    starts = {start for start, _ in prices}
+    for variant in info.price_variants or ():
+        if isinstance(variant.constraint, StartDateConstraint):
+            starts.add(max(to_utc(variant.constraint.start_date), BASE_EFFECTIVE_FROM))
     aliases = _exact_aliases(info)
-    cards = (_card(info.id, provider_id, price, start, aliases) for start, price in versions)
-    return [c for c in cards if c is not None]
+    cards = []
+    for start in sorted(starts):
+        in_force = [price for begin, price in prices if begin <= start] or [prices[0][1]]
+        card = _card(info.id, provider_id, in_force[-1], start, aliases)
+        if card is not None:
+            searches = getattr(in_force[-1], "web_searches_kcount", None)
+            card = replace(card, service_tiers=_tiers(info, in_force[-1], start), web_search_usd_per_kcount=searches)
+            cards.append(card)
+    return cards
 
 
 def _start_of(conditional: ConditionalPrice) -> datetime:
@@ -124,6 +196,9 @@ def _describe(card: RateCard | None) -> dict[str, str]:
     if card is None:
         return {}
     out = {k: decimal_text(getattr(card.rates, k)) for k in PRICE_FIELDS}
+    out["service_tiers"] = ", ".join(f"{t}={decimal_text(m)}" for t, m in card.service_tiers) or "-"
+    searches = card.web_search_usd_per_kcount
+    out["web_search_usd_per_kcount"] = "-" if searches is None else decimal_text(searches)
     if card.long_context is not None:
         out["long_context.above_input_tokens"] = str(card.long_context.above_input_tokens)
         for k in PRICE_FIELDS:

@@ -56,7 +56,8 @@ DATA = [
      [_call("c000000000000001", "claude-haiku-4-5", NOV2 + 4 * HOUR)]),
 ]  # fmt: skip
 # haiku 1000 in/100 out: 0.001 + 0.0005 = 0.0015; sonnet 1000/1000: 0.003 + 0.015 = 0.018.
-# Unpriced models are estimated at haiku rates: mystery 2000 in = 0.002; gpt-4o 1M in = 1.
+# Unpriced models are estimated: mystery at haiku rates, 2000 in = 0.002; gpt-4o, which the genai-prices snapshot
+# knows, at its public price: 1M in = 2.5 (issue 17 item 5; it was 1 at haiku rates).
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +89,15 @@ def test_spend_by_day_and_layer(api):
     assert (chat["calls"], chat["input_tokens"], chat["output_tokens"]) == (2, 2000, 200)
     assert (chat["cost_usd"], chat["priced_cost_usd"], chat["unpriced_calls"]) == ("0.003", "0.003", 0)
     analysis = got["2025-11-02", "analysis"]
-    assert analysis["cost_usd"] == "1.018"
-    assert (analysis["priced_cost_usd"], analysis["unpriced_cost_usd"], analysis["unpriced_calls"]) == ("0.018", "1", 1)
+    assert analysis["cost_usd"] == "2.518"
+    split = (analysis["priced_cost_usd"], analysis["unpriced_cost_usd"], analysis["unpriced_calls"])
+    assert split == ("0.018", "2.5", 1)
 
 
 def test_spend_totals_and_filters(api):
     (total,) = get(api, "/api/v1/spend", group_by="none").json()["rows"]
     assert total["calls"] == 6
-    assert Decimal(total["cost_usd"]) == Decimal("0.003") + Decimal("1.018") + Decimal("0.002") + Decimal("0.0015")
+    assert Decimal(total["cost_usd"]) == Decimal("0.003") + Decimal("2.518") + Decimal("0.002") + Decimal("0.0015")
     assert Decimal(total["cost_usd"]) == Decimal(total["priced_cost_usd"]) + Decimal(total["unpriced_cost_usd"])
 
     def calls(**params):
@@ -131,7 +133,7 @@ def test_spend_as_arrow_keeps_dates_and_decimals(api):
     assert table.schema.field("day").type == pa.date32()
     for name in ("cost_usd", "priced_cost_usd", "unpriced_cost_usd"):
         assert table.schema.field(name).type == pa.decimal128(38, 12)
-    assert sum(table.column("cost_usd").to_pylist()) == Decimal("1.0245")
+    assert sum(table.column("cost_usd").to_pylist()) == Decimal("2.5245")
 
 
 def test_spend_as_csv(api):
@@ -139,7 +141,7 @@ def test_spend_as_csv(api):
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     by_model = {r["model"]: r for r in rows}
-    assert by_model["gpt-4o"]["cost_usd"] == "1"
+    assert by_model["gpt-4o"]["cost_usd"] == "2.5"
     assert by_model["claude-haiku-4-5"]["calls"] == "3"
 
 
@@ -177,7 +179,9 @@ def test_review_queue(api):
     models = get(api, "/api/v1/review").json()["models"]
     assert [m["model"] for m in models] == ["gpt-4o", "mystery-model-1"]  # most expensive first
     gpt, mystery = models
-    assert (gpt["calls"], gpt["input_tokens"], gpt["estimated_cost_usd"]) == (1, 1_000_000, "1")
+    assert (gpt["calls"], gpt["input_tokens"], gpt["estimated_cost_usd"]) == (1, 1_000_000, "2.5")
+    assert gpt["estimate_source"] == "genai-prices 0.2.3 snapshot (model gpt-4o)"
+    assert mystery["estimate_source"] == "default: claude-haiku-4-5-20251001 rates"
     assert gpt["first_seen"] == gpt["last_seen"] == "2025-11-02T02:00:00+00:00"
     assert gpt["suggested"]["model"] and Decimal(gpt["suggested"]["input_usd_per_mtok"]) > 0
     assert mystery["suggested"] is None

@@ -54,12 +54,17 @@ def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans,
             "output_tokens": 500,
             "cache_read_tokens": 0,
             "cache_write_tokens": 0,
+            "cache_write_1h_tokens": 0,
             "reasoning_tokens": 0,
             "cost_usd": "0.0075",
             "priced_cost_usd": "0.0075",
             "unpriced_calls": 0,
             "unpriced_cost_usd": "0",
             "reported_cost_usd": "0.0075",
+            "web_search_requests": 0,
+            "web_search_cost_usd": "0",
+            "unpriced_web_search_requests": 0,
+            "token_cost_usd": "0.0075",
         }
     ]
     # Acknowledged means committed: a SIGKILL (no shutdown hook) loses nothing.

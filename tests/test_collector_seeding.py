@@ -36,17 +36,19 @@ def test_a_card_seeded_at_start_reprices_stored_rows_with_an_audit_row(start_col
         assert response.status_code == 200
         (row,) = client.get("/api/v1/calls").json()["rows"]
         assert row["pricing_unknown"] is True
+        # Estimated at the genai-prices snapshot's price of the model (issue 17 item 5), not at haiku rates.
+        assert row["estimate_source"] == "genai-prices 0.2.3 snapshot (model claude-opus-4-1)"
     store.close()
 
     collector = start_collector(tmp_path, mode="asgi")  # starting on the file (Store.open, as the CLI) seeds the card
     (row,) = collector.client.get("/api/v1/calls").json()["rows"]
     assert row["pricing_unknown"] is False
-    assert row["card_id"] == "claude-opus-4-1@2023-01-01"
+    assert row["card_id"] == "claude-opus-4-1@2023-01-01" and row["estimate_source"] is None
     assert row["cost_usd"] == "15"
     assert collector.client.get("/api/v1/review").json()["models"] == []
     audits = collector.client.get("/api/v1/repricings").json()["repricings"]
     assert [(a["card_id"], a["rows"], a["old_cost_usd"], a["new_cost_usd"], a["note"]) for a in audits] == [
-        ("claude-opus-4-1@2023-01-01", 1, "1", "15", "seeded from rates/cards.toml")
+        ("claude-opus-4-1@2023-01-01", 1, "15", "15", "seeded from rates/cards.toml")
     ]
     collector.restart()  # nothing left to seed: no second audit row
     assert len(collector.client.get("/api/v1/repricings").json()["repricings"]) == 1

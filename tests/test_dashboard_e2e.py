@@ -188,9 +188,12 @@ def test_dashboard_in_chromium(dashboard):
                 shoot(page, name)
             visit(page, dashboard, "overview", query)
 
-            # Review: gpt-4o-mini (the most expensive unpriced model) is preselected and prefilled from its suggestion
+            # Review: gpt-4o-mini, prefilled from its suggestion. Estimated at its public price (issue 17 item 5),
+            # it is no longer the most expensive unpriced model, so it is chosen in the Model box.
             page.get_by_role("link", name="Review unpriced models").click()
             expect(page.get_by_role("heading", name="Review unpriced models")).to_be_visible()
+            page.get_by_test_id("stSelectbox").filter(has_text="Model").click()
+            page.get_by_role("option", name="gpt-4o-mini").click()
             expect(page.get_by_label("Input, USD per million tokens")).to_have_value("0.15")
             expect(page.get_by_role("button", name="Apply card")).to_be_disabled()  # nothing previewed yet
             page.get_by_role("button", name="Preview repricing").click()

@@ -278,8 +278,13 @@ def test_cli_snapshot_round_trips(tmp_path, capsys):
     assert cli_main(["rates", "snapshot", "claude-sonnet-4-6"]) == 0
     path = _write(tmp_path, capsys.readouterr().out)
     cards = load_cards(path)
-    assert [c.card_id for c in cards] == ["claude-sonnet-4-6@2023-01-01", "claude-sonnet-4-6@2026-03-13"]
+    assert [c.card_id for c in cards] == [
+        "claude-sonnet-4-6@2023-01-01",
+        "claude-sonnet-4-6@2026-03-13",
+        "claude-sonnet-4-6@2026-10-14",  # genai-prices' batch price starts then
+    ]
     assert cards[0].long_context is not None and cards[1].long_context is None
+    assert cards[1].service_tiers == () and cards[2].service_tiers == (("batch", Decimal("0.5")),)
 
 
 def test_suggest_card_for_unknown_and_known():

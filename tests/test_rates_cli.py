@@ -50,15 +50,17 @@ def _lines_for(out: str, model: str) -> list[str]:
 
 def test_list_from_the_collector_shows_cards_added_through_the_api(collector, monkeypatch, capsys):
     monkeypatch.setenv("TOKENLEDGER_READ_TOKEN", READ)
-    assert cli_main(["rates", "list", "--collector", collector.url, "--at", "2026-11-01"]) == 0
+    # Before the shipped 2026-10-14 cards (genai-prices' batch prices), so the added haiku card is in force.
+    assert cli_main(["rates", "list", "--collector", collector.url, "--at", "2026-09-01"]) == 0
     out = capsys.readouterr().out
     (acme,) = _lines_for(out, "acme-llm-9000")
     assert "1.5" in acme and " api " in acme and "POST /api/v1/rates" in acme
     (haiku,) = _lines_for(out, "claude-haiku-4-5")
     assert "2026-06-01" in haiku and " 0.8 " in haiku  # the added price change is the card in force
     models, cards = SHIPPED_MODELS + 1, len(SHIPPED) + 2
-    assert f"{models} models with a card in force at 2026-11-01" in out
-    assert f"{cards} cards for {models} models (5 with dated price changes: " in out
+    changed = len({m for m, n in Counter(c.model for c in SHIPPED).items() if n > 1} | {"claude-haiku-4-5"})
+    assert f"{models} models with a card in force at 2026-09-01" in out
+    assert f"{cards} cards for {models} models ({changed} with dated price changes: " in out
     assert "2 card(s) added through the Review page or the API" in out
     assert READ not in out
 

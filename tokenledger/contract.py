@@ -29,6 +29,16 @@ CACHE_READ_TOKENS = _gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS
 CACHE_WRITE_TOKENS = _gen_ai.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
 """The convention calls a cache write "cache_creation"; everywhere else in tokenledger it is `cache_write`."""
 REASONING_TOKENS = _gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS
+CACHE_WRITE_1H_TOKENS = "tokenledger.usage.cache_creation_1h.input_tokens"
+"""Ours (the convention has no TTL split): the part of CACHE_WRITE_TOKENS written for one hour, priced at 2x input
+at Anthropic against 1.25x for the default 5-minute writes."""
+
+WEB_SEARCH_REQUESTS = "tokenledger.usage.web_search_requests"
+"""Ours: server-side web searches the call ran (Anthropic: `usage.server_tool_use.web_search_requests`), billed per
+search (Anthropic: $10 per 1,000)."""
+SERVICE_TIER = "tokenledger.service_tier"
+"""Ours: `standard`, `batch`, `priority`, `flex`, or `fast` for a fast-speed call (rates.SERVICE_TIERS), from the
+provider's response (Anthropic: `usage.service_tier`, `usage.speed`)."""
 
 # Ours: there is no standard cost attribute.
 LAYER = "tokenledger.layer"
@@ -61,6 +71,9 @@ CLIENT_ATTRIBUTES = frozenset(
         CACHE_READ_TOKENS,
         CACHE_WRITE_TOKENS,
         REASONING_TOKENS,
+        CACHE_WRITE_1H_TOKENS,
+        SERVICE_TIER,
+        WEB_SEARCH_REQUESTS,
         ERROR_TYPE,
         LAYER,
         COST_USD,
@@ -101,14 +114,24 @@ CACHE_WRITE_KEYS = (
     "gen_ai.usage.cache_creation_input_tokens",
     "llm.token_count.prompt_details.cache_write",
 )
+CACHE_WRITE_1H_KEYS = (CACHE_WRITE_1H_TOKENS, "anthropic.usage.cache_creation.ephemeral_1h_input_tokens")
+"""Ours, and the anthropic SDK's own tracing (anthropic/_tracing.py). No other instrumentation records the TTL split
+(OpenInference's anthropic `_utils.py` says so; Logfire 5.4 and OpenLLMetry 0.62 read `cache_creation_input_tokens`
+only): their 1-hour writes are priced as 5-minute writes."""
 REASONING_KEYS = (
     REASONING_TOKENS,
     "gen_ai.usage.reasoning_tokens",
     "llm.token_count.completion_details.reasoning",
 )
+SERVICE_TIER_KEYS = (
+    SERVICE_TIER,
+    "anthropic.response.service_tier",  # the anthropic SDK's own tracing (anthropic/_tracing.py): usage.service_tier
+    "openai.response.service_tier",  # the GenAI conventions' OpenAI attribute (OpenAI-compatible providers)
+    _gen_ai.GEN_AI_OPENAI_RESPONSE_SERVICE_TIER,  # its name before it moved
+)
 COST_KEYS = (COST_USD, "gen_ai.usage.cost", "operation.cost", "llm.cost.total")
 STREAM_KEYS = (STREAMING, _gen_ai.GEN_AI_REQUEST_STREAM, "llm.is_streaming", "gen_ai.request.is_stream")
-TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS
+TOKEN_KEYS = INPUT_KEYS + OUTPUT_KEYS + CACHE_READ_KEYS + CACHE_WRITE_KEYS + REASONING_KEYS + CACHE_WRITE_1H_KEYS
 RESPONSE_ID_KEYS = (RESPONSE_ID, "llm.response.id")
 ENVIRONMENT_KEYS = (ENVIRONMENT, ENVIRONMENT_OLD)
 TTFT_KEYS = (
@@ -130,6 +153,8 @@ COLLECTOR_READS = frozenset(
         *REQUEST_MODEL_KEYS,
         *TOKEN_KEYS,
         *COST_KEYS,
+        *SERVICE_TIER_KEYS,
+        WEB_SEARCH_REQUESTS,
         *STREAM_KEYS,
         *RESPONSE_ID_KEYS,
         *ENVIRONMENT_KEYS,

@@ -83,6 +83,10 @@ def card_json(card: RateCard) -> dict:
             "above_input_tokens": tier.above_input_tokens,
             **{f: decimal_text(getattr(tier.rates, f)) for f in PRICE_FIELDS},
         },
+        "service_tiers": {tier: decimal_text(factor) for tier, factor in card.service_tiers},
+        "web_search_usd_per_kcount": None
+        if card.web_search_usd_per_kcount is None
+        else decimal_text(card.web_search_usd_per_kcount),
         "source": card.source,
         "note": card.note,
     }

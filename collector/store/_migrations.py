@@ -168,6 +168,51 @@ def m006_attribution(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE calls ADD COLUMN {column} VARCHAR")
 
 
+@migration
+def m007_pricing_cache_write_1h(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 1: 1-hour cache writes. A stored card keeps its old price (1-hour writes at the cache-write
+    # rate) until a new card says otherwise; stored calls had no 1-hour count, so 0 is what they were priced with.
+    con.execute("ALTER TABLE calls ADD COLUMN cache_write_1h_tokens BIGINT NOT NULL DEFAULT 0")
+    con.execute(f"ALTER TABLE rate_cards ADD COLUMN cache_write_1h_usd_per_mtok {MONEY}")
+    con.execute("UPDATE rate_cards SET cache_write_1h_usd_per_mtok = cache_write_usd_per_mtok")
+    con.execute(f"ALTER TABLE rate_cards ADD COLUMN long_context_cache_write_1h_usd_per_mtok {MONEY}")
+    con.execute(
+        "UPDATE rate_cards SET long_context_cache_write_1h_usd_per_mtok = long_context_cache_write_usd_per_mtok"
+    )
+
+
+@migration
+def m008_pricing_card_model(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 4: the card's model beside the name as sent, so spend by model groups a model's name variants.
+    con.execute("ALTER TABLE calls ADD COLUMN card_model VARCHAR")
+    con.execute("UPDATE calls SET card_model = regexp_extract(card_id, '^(.*)@', 1) WHERE card_id IS NOT NULL")
+
+
+@migration
+def m009_pricing_service_tiers(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 2: the call's service tier (standard, batch, priority, flex, fast) and each card's multipliers,
+    # as JSON text {"batch": "0.5"} (decimal strings: exact). Stored calls had no tier: standard, as they were priced.
+    con.execute("ALTER TABLE calls ADD COLUMN service_tier VARCHAR")
+    con.execute("ALTER TABLE rate_cards ADD COLUMN service_tiers VARCHAR NOT NULL DEFAULT '{}'")
+
+
+@migration
+def m010_pricing_estimate_source(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 5: what an estimate's rates are. Stored estimates were all at the default model's rates.
+    con.execute("ALTER TABLE calls ADD COLUMN estimate_source VARCHAR")
+    con.execute(
+        "UPDATE calls SET estimate_source = 'default: claude-haiku-4-5-20251001 rates' WHERE pricing_unknown"
+    )
+
+
+@migration
+def m011_pricing_web_search(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 17 item 3: server-side web searches, billed per search apart from tokens. Stored calls ran none known.
+    con.execute("ALTER TABLE calls ADD COLUMN web_search_requests BIGINT NOT NULL DEFAULT 0")
+    con.execute(f"ALTER TABLE calls ADD COLUMN web_search_cost_usd {MONEY} DEFAULT 0")
+    con.execute(f"ALTER TABLE rate_cards ADD COLUMN web_search_usd_per_kcount {MONEY}")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

@@ -25,7 +25,9 @@ _ATTRIBUTED["conversation"] = f"coalesce(conversation_id, '{UNATTRIBUTED}')"
 GROUP_KEYS: dict[str, str] = {
     "layer": "layer",
     "model": "model",
+    "card_model": "coalesce(card_model, model)",  # name variants under their card's model; else the name as sent
     "provider": "provider",
+    "service_tier": "coalesce(service_tier, 'standard')",
     "service": "service",
     "environment": "environment",
     "requested_model": "requested_model",
@@ -37,11 +39,12 @@ GROUP_KEYS: dict[str, str] = {
 """What `group_by` accepts, and the SQL of each key (never built from the request)."""
 
 VALUE_FILTERS = (
-    "layer", "model", "provider", "service", "environment", "requested_model", *DIMENSIONS, "conversation", "trace_id",
+    "layer", "model", "card_model", "provider", "service", "environment", "requested_model", *DIMENSIONS,
+    "conversation", "trace_id",
 )  # fmt: skip
 """What a read can filter on by value (names from this list only, never built from the request)."""
-_FILTER_SQL = {name: _ATTRIBUTED.get(name, name) for name in VALUE_FILTERS}
-"""The SQL each filter compares: `team=unattributed` matches calls with no team."""
+_FILTER_SQL = {name: _ATTRIBUTED.get(name, name) for name in VALUE_FILTERS} | {"card_model": GROUP_KEYS["card_model"]}
+"""The SQL each filter compares: `team=unattributed` matches calls with no team; `card_model` groups variants."""
 Values = str | tuple[str, ...] | None
 
 
@@ -57,6 +60,8 @@ class CallFilter:
     end: datetime | None = None
     layer: Values = None
     model: Values = None
+    card_model: Values = None
+    """The card's model, else the name as sent: `claude-sonnet-4-5` matches `anthropic/claude-sonnet-4-5` too."""
     provider: Values = None
     service: Values = None
     environment: Values = None
@@ -105,7 +110,8 @@ def _keys(group_by: Sequence[str]) -> tuple[str, str]:
     if not group_by:
         return "", ""
     select = ", ".join(f"{GROUP_KEYS[k]} AS {k}" for k in group_by) + ", "
-    return select, ", ".join(k for k in group_by)
+    # By position: an alias that is also a column name (`model`) would mean the column in GROUP BY.
+    return select, ", ".join(str(i) for i in range(1, len(group_by) + 1))
 
 
 def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any]]:
@@ -120,12 +126,18 @@ def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any
             TRY_CAST(coalesce(sum(output_tokens), 0) AS BIGINT) AS output_tokens,
             TRY_CAST(coalesce(sum(cache_read_tokens), 0) AS BIGINT) AS cache_read_tokens,
             TRY_CAST(coalesce(sum(cache_write_tokens), 0) AS BIGINT) AS cache_write_tokens,
+            TRY_CAST(coalesce(sum(cache_write_1h_tokens), 0) AS BIGINT) AS cache_write_1h_tokens,
             TRY_CAST(coalesce(sum(reasoning_tokens), 0) AS BIGINT) AS reasoning_tokens,
             coalesce(sum(cost_usd), 0)::{MONEY} AS cost_usd,
             coalesce(sum(cost_usd) FILTER (WHERE NOT pricing_unknown), 0)::{MONEY} AS priced_cost_usd,
             count(*) FILTER (WHERE pricing_unknown)::BIGINT AS unpriced_calls,
             coalesce(sum(cost_usd) FILTER (WHERE pricing_unknown), 0)::{MONEY} AS unpriced_cost_usd,
-            sum(reported_cost_usd)::{MONEY} AS reported_cost_usd
+            sum(reported_cost_usd)::{MONEY} AS reported_cost_usd,
+            TRY_CAST(coalesce(sum(web_search_requests), 0) AS BIGINT) AS web_search_requests,
+            coalesce(sum(web_search_cost_usd), 0)::{MONEY} AS web_search_cost_usd,
+            coalesce(sum(web_search_requests) FILTER (WHERE web_search_cost_usd IS NULL), 0)::BIGINT
+                AS unpriced_web_search_requests,
+            (coalesce(sum(cost_usd), 0) - coalesce(sum(web_search_cost_usd), 0))::{MONEY} AS token_cost_usd
         FROM calls {clause} {tail}
         """,
         params,
@@ -190,6 +202,7 @@ def review_sql(where: CallFilter) -> tuple[str, list[Any]]:
             TRY_CAST(sum(cache_read_tokens) AS BIGINT) AS cache_read_tokens,
             TRY_CAST(sum(cache_write_tokens) AS BIGINT) AS cache_write_tokens,
             sum(cost_usd)::{MONEY} AS estimated_cost_usd,
+            string_agg(DISTINCT estimate_source, '; ' ORDER BY estimate_source) AS estimate_source,
             min(start_time) AS first_seen,
             max(start_time) AS last_seen
         FROM calls {clause}
@@ -202,8 +215,10 @@ def review_sql(where: CallFilter) -> tuple[str, list[Any]]:
 
 RATES_SQL = """
 SELECT model, effective_from, provider, aliases, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
-       cache_write_usd_per_mtok, long_context_above_input_tokens, long_context_input_usd_per_mtok,
-       long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok, long_context_cache_write_usd_per_mtok,
+       cache_write_usd_per_mtok, cache_write_1h_usd_per_mtok, long_context_above_input_tokens,
+       long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, long_context_cache_read_usd_per_mtok,
+       long_context_cache_write_usd_per_mtok, long_context_cache_write_1h_usd_per_mtok, service_tiers,
+       web_search_usd_per_kcount,
        source, note, origin, created_at
 FROM rate_cards ORDER BY model, effective_from
 """

@@ -45,23 +45,48 @@ def _formula(rates: Rates) -> tuple[str, list[Any]]:
         rates.input_usd_per_mtok / _PER_TOKEN,
         rates.cache_read_usd_per_mtok / _PER_TOKEN,
         rates.cache_write_usd_per_mtok / _PER_TOKEN,
+        rates.cache_write_1h_usd_per_mtok / _PER_TOKEN,
         rates.output_usd_per_mtok / _PER_TOKEN,
     ]
     sql = (
         f"(input_tokens - cache_read_tokens - cache_write_tokens) * ?::{_RATE} + cache_read_tokens * ?::{_RATE}"
-        f" + cache_write_tokens * ?::{_RATE} + output_tokens * ?::{_RATE}"
+        f" + (cache_write_tokens - cache_write_1h_tokens) * ?::{_RATE} + cache_write_1h_tokens * ?::{_RATE}"
+        f" + output_tokens * ?::{_RATE}"
     )
     return sql, per_token
 
 
+def _tiered(rates: Rates, card: RateCard) -> tuple[str, list[Any]]:
+    """The formula at `rates`, times the card's multiplier for the row's service tier (the rates scaled: exact)."""
+    sql, params = _formula(rates)
+    if not card.service_tiers:
+        return sql, params
+    cases, case_params = [], []
+    for tier, factor in card.service_tiers:
+        tier_sql, tier_params = _formula(rates.scaled(factor))
+        cases.append(f"WHEN ? THEN {tier_sql}")
+        case_params += [tier, *tier_params]
+    return f"CASE service_tier {' '.join(cases)} ELSE {sql} END", [*case_params, *params]
+
+
 def cost_sql(card: RateCard) -> tuple[str, list[Any]]:
     """SQL for the cost of a `calls` row under `card`, rounded to the stored precision, and its parameters."""
-    base, params = _formula(card.rates)
+    base, params = _tiered(card.rates, card)
     if card.long_context is not None:
-        tier, tier_params = _formula(card.long_context.rates)
+        tier, tier_params = _tiered(card.long_context.rates, card)
         base = f"CASE WHEN input_tokens > ? THEN {tier} ELSE {base} END"
         params = [card.long_context.above_input_tokens, *tier_params, *params]
+    if card.web_search_usd_per_kcount is not None:  # per search: a 12-decimal price per 1,000 fits 18 decimals
+        base = f"{base} + web_search_requests * ?::{_RATE}"
+        params = [*params, card.web_search_usd_per_kcount / 1000]
     return f"CAST({base} AS {MONEY})", params
+
+
+def web_search_sql(card: RateCard) -> tuple[str, list[Any]]:
+    """SQL for `web_search_cost_usd` under `card`: 0 without searches, NULL when the card does not price them."""
+    if card.web_search_usd_per_kcount is None:
+        return f"CASE WHEN web_search_requests = 0 THEN 0 ELSE NULL END::{MONEY}", []
+    return f"CAST(web_search_requests * ?::{_RATE} AS {MONEY})", [card.web_search_usd_per_kcount / 1000]
 
 
 def _scope(
@@ -130,9 +155,11 @@ def apply(
     if scope is not None and result.rows:
         clause, params = scope
         cost, cost_params = cost_sql(card)
+        searches, search_params = web_search_sql(card)
         con.execute(
-            f"UPDATE calls SET cost_usd = {cost}, pricing_unknown = false, card_id = ? WHERE {clause}",
-            [*cost_params, card.card_id, *params],
+            f"UPDATE calls SET cost_usd = {cost}, web_search_cost_usd = {searches}, pricing_unknown = false, "
+            f"card_id = ?, card_model = ?, estimate_source = NULL WHERE {clause}",
+            [*cost_params, *search_params, card.card_id, card.model, *params],
         )
     con.execute(
         """

@@ -41,7 +41,8 @@ c1.metric(
 c2.metric(
     "Estimated spend (unpriced)",
     money.format_usd(now.estimated_usd),
-    help=f"{now.unpriced_calls:,} calls in {period} with no rate card, estimated at the default model's rates.",
+    help=f"{now.unpriced_calls:,} calls in {period} with no rate card, estimated at a public "
+    "price when the genai-prices snapshot knows the model, else at the default model's rates.",
 )
 c3.metric(
     "Total incl. estimates",

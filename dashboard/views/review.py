@@ -37,7 +37,8 @@ def show_audit() -> None:
 s = ui.settings()
 st.title("Review unpriced models")
 st.caption(
-    "Calls to a model with no rate card carry an estimate at the default model's rates. "
+    "Calls to a model with no rate card carry an estimate: at its public price when the shipped genai-prices "
+    "snapshot knows the model, else at the default model's rates (column *Estimated from*). "
     "Give the model a card and its history is repriced from the card's effective date."
 )
 if flash := st.session_state.pop(FLASH, None):
@@ -63,6 +64,7 @@ st.dataframe(
         "input_tokens": "Input tokens",
         "output_tokens": "Output tokens",
         "estimated_cost_usd": st.column_config.TextColumn("Estimated USD"),
+        "estimate_source": "Estimated from",
         "first_seen": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
         "last_seen": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
         "suggested": "Suggested card (genai-prices)",

@@ -21,10 +21,19 @@ def _wire_usage(usage: FakeUsage) -> dict[str, Any]:
         "input_tokens": usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cache_read_tokens,
-        "cache_creation": {"ephemeral_5m_input_tokens": usage.cache_write_tokens, "ephemeral_1h_input_tokens": 0},
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": usage.cache_write_tokens - usage.cache_write_1h_tokens,
+            "ephemeral_1h_input_tokens": usage.cache_write_1h_tokens,
+        },
         "output_tokens": usage.output_tokens,
         "service_tier": "standard",
     }
+    if usage.web_search_requests:
+        wire["server_tool_use"] = {"web_search_requests": usage.web_search_requests, "web_fetch_requests": 0}
+    if usage.service_tier is not None:
+        wire["service_tier"] = usage.service_tier
+    if usage.speed is not None:
+        wire["speed"] = usage.speed
     if usage.reasoning_tokens:
         wire["output_tokens_details"] = {"thinking_tokens": usage.reasoning_tokens}
     return wire

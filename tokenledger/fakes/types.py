@@ -24,8 +24,18 @@ class FakeUsage:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    """The part of `cache_write_tokens` written for one hour (Anthropic reports it in `cache_creation`)."""
+    service_tier: str | None = None
+    """Anthropic's `usage.service_tier` (`standard`, `priority`, `batch`); None: `standard`, as the API answers."""
+    web_search_requests: int = 0
+    """Anthropic's `server_tool_use.web_search_requests` (sent when not 0)."""
+    speed: str | None = None
+    """Anthropic's `usage.speed` (`standard`, `fast`); None: left out."""
 
     def __post_init__(self) -> None:
+        if not 0 <= self.cache_write_1h_tokens <= self.cache_write_tokens:
+            raise ValueError("cache_write_tokens must include cache_write_1h_tokens (>= 0)")
         if min(self.input_tokens, self.output_tokens, self.cache_read_tokens) < 0:
             raise ValueError("token counts must be >= 0")
         if min(self.cache_write_tokens, self.reasoning_tokens) < 0:
