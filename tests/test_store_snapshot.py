@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from itertools import count
 
 import pytest
 from helpers.otlp import HAIKU, otlp_json_request, otlp_json_span
 
+from collector.budgets import Budget
 from collector.mapping import map_span
 from collector.otlp import decode
 from collector.pricing import price_row
@@ -101,3 +104,15 @@ def test_calls_total_and_page_read_one_snapshot(monkeypatch, store):
     _ingest_midway(monkeypatch, store, _reads, "calls_sql")  # between the count and the page
     page, total = store.calls(CallFilter(), 100, 0)
     assert (page.num_rows, total) == (3, 3)
+
+
+def test_a_budgets_spend_and_forecast_read_one_snapshot(monkeypatch, store):
+    from collector import budgets, projections
+
+    budget = Budget("all", Decimal("100"), "monthly", {}, (Decimal(1),))
+    now = datetime(2025, 11, 28, tzinfo=UTC)  # the calls are on 2025-11-26
+    before = budgets.measure(store, budget, now)
+    _ingest_midway(monkeypatch, store, projections, "daily_spend")  # between the spend so far and the forecast
+    during = budgets.measure(store, budget, now)
+    assert during == before
+    assert during.forecast.spent_usd == during.spent_usd > 0
