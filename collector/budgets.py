@@ -181,8 +181,9 @@ def measure(store: Store, budget: Budget, now: datetime) -> Measure:
     """The budget's current period, its spend so far and the period's forecast."""
     start, end = period_bounds(budget.period, now)
     where = budget.where()
-    totals = store.spend([], replace(where, start=start, end=now)).to_pylist()[0]
-    return Measure(start, end, totals, period_forecast(store, where, now, start, end))
+    with store.snapshot() as view:  # the spend so far and the forecast's history from the same rows
+        totals = view.spend([], replace(where, start=start, end=now)).to_pylist()[0]
+        return Measure(start, end, totals, period_forecast(view, where, now, start, end))
 
 
 def status(store: Store, budget: Budget, now: datetime) -> dict[str, Any]:

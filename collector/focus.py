@@ -5,9 +5,12 @@ read, cache write, output). Token counts are the consumed quantity; the pricing 
 format), so `ListUnitPrice` is the card's USD-per-million rate and `ListCost = PricingQuantity * ListUnitPrice`.
 
 Estimates are never billed: a row of calls with no card for their model (`x_PricingUnknown = true`) has
-`BilledCost`, `EffectiveCost`, `ListCost` and `ContractedCost` 0 and carries the estimate in `x_EstimatedCost`
-(at the default model's rates, as the spend API's `unpriced_cost_usd`). So the `BilledCost` total equals the spend
-API's `priced_cost_usd` for the same range; `BilledCost + x_EstimatedCost` equals its `cost_usd`.
+`BilledCost`, `EffectiveCost`, `ListCost` and `ContractedCost` 0 and carries the estimate in `x_EstimatedCost`: the
+estimate stored with the calls (the spend API's `unpriced_cost_usd`), never one made again from today's cards. A
+group's stored estimate is split over its charge components in proportion to their tokens at the estimating rates
+`rates` uses now (only the split; the group's total is the stored one). So the `BilledCost` total equals the spend
+API's `priced_cost_usd` for the same range, the `x_EstimatedCost` total its `unpriced_cost_usd`, and a card added
+later changes neither until it reprices the calls.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from rates import DEFAULT_MODEL, FALLBACK_RATES, RateBook, Rates
+from rates import DEFAULT_MODEL, RateBook, Usage, price_call
 from rates.money import MONEY_PRECISION, MONEY_SCALE, money
 
 FOCUS_VERSION = "1.2"
@@ -96,11 +99,28 @@ def _month(day: date) -> tuple[datetime, datetime]:
     return _midnight(first), _midnight(following)
 
 
-def _estimate_rates(book: RateBook, at: datetime, long_context: bool) -> Rates:
-    card = book.find(DEFAULT_MODEL, at)
-    if card is None:
-        return FALLBACK_RATES
-    return card.long_context.rates if long_context and card.long_context is not None else card.rates
+_ONE_TOKEN = {  # one token of each component, as `rates.Usage` counts it (input includes the cache)
+    "input": Usage(1, 0),
+    "cache_read": Usage(1, 0, cache_read_tokens=1),
+    "cache_write": Usage(1, 0, cache_write_tokens=1),
+    "output": Usage(0, 1),
+}
+
+
+def _estimate_split(book: RateBook, at: datetime, row: dict[str, Any]) -> dict[str, Decimal]:
+    """The group's stored estimate (`cost_usd`) per component with tokens; the parts add up to it exactly."""
+    tokens = {c: row[column] for c, column, _, _ in COMPONENTS if row[column]}
+    if not tokens:
+        return {}
+    weight = {c: n * price_call(book, DEFAULT_MODEL, _ONE_TOKEN[c], at=at).cost_usd for c, n in tokens.items()}
+    if not any(weight.values()):  # free estimating rates: by tokens
+        weight = {c: Decimal(n) for c, n in tokens.items()}
+    total: Decimal = row["cost_usd"]
+    whole = sum(weight.values(), Decimal(0))
+    parts = {c: money(total * w / whole) for c, w in weight.items()}
+    last = list(parts)[-1]  # the rounding remainder, so that the parts sum to the stored figure
+    parts[last] = total - sum((v for c, v in parts.items() if c != last), Decimal(0))
+    return parts
 
 
 def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
@@ -113,10 +133,12 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
         period_start, period_end = _month(day)
         card = by_id.get(row["card_id"]) if not row["pricing_unknown"] else None
         known = card is not None
+        rates = None
+        estimates: dict[str, Decimal] = {}
         if known:
             rates = card.long_context.rates if row["long_context"] and card.long_context else card.rates
         else:
-            rates = _estimate_rates(book, start, row["long_context"])
+            estimates = _estimate_split(book, start, row)
         provider_key = (row["provider"] or "").lower()
         provider = _PROVIDERS.get(provider_key, row["provider"] or "Unknown")
         sku = card.model if known else (row["model"] or "unknown")
@@ -128,10 +150,9 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
             tokens = row[column]
             if not tokens:
                 continue
-            rate: Decimal = getattr(rates, field)
+            rate: Decimal | None = getattr(rates, field) if rates is not None else None
             # Exact for rates of up to 6 decimals per million; a finer rate is rounded to the stored 12 decimals.
-            cost = money(tokens * rate / _PER_MTOK)
-            billed = cost if known else Decimal(0)
+            billed = money(tokens * rate / _PER_MTOK) if rate is not None else Decimal(0)
             out.append(
                 {
                     "BilledCost": billed,
@@ -173,7 +194,7 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
                     "SubAccountName": row["service"],
                     "Tags": json.dumps(tags, sort_keys=True),
                     "x_PricingUnknown": not known,
-                    "x_EstimatedCost": None if known else cost,
+                    "x_EstimatedCost": None if known else estimates[component],
                     "x_Model": row["model"],
                     "x_RateCardId": row["card_id"],
                     "x_ChargeComponent": component,

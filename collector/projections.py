@@ -13,13 +13,13 @@ import pyarrow as pa
 from rates.money import money
 
 from .forecast import Forecast, forecast, history_start, month_bounds
-from .store import MONEY_TYPE, CallFilter, Store
+from .store import MONEY_TYPE, CallFilter, ReadView, Store
 
 FORECAST_MONEY = ("month_to_date_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd")
 
 
 def daily_spend(
-    store: Store, group_by: Sequence[str], where: CallFilter, start: datetime, now: datetime
+    store: Store | ReadView, group_by: Sequence[str], where: CallFilter, start: datetime, now: datetime
 ) -> dict[tuple[Any, ...], dict[date, Decimal]]:
     """Spend (priced plus estimated) per group and UTC day, from `start` until `now` (exclusive)."""
     table = store.spend([*group_by, "day"], replace(where, start=start, end=now))
@@ -30,7 +30,9 @@ def daily_spend(
     return out
 
 
-def period_forecast(store: Store, where: CallFilter, now: datetime, start: datetime, end: datetime) -> Forecast:
+def period_forecast(
+    store: Store | ReadView, where: CallFilter, now: datetime, start: datetime, end: datetime
+) -> Forecast:
     """The forecast of [start, end) for the calls `where` selects (its own start/end are replaced)."""
     series = daily_spend(store, [], where, history_start(now, start), now)
     return forecast(series.get((), {}), now, start, end)

@@ -102,7 +102,7 @@ class ReadClient:
     def policy_savings(self, group_by: Sequence[str], params: Params) -> pl.DataFrame:
         """`GET /api/v1/savings/policy`: what substituted calls paid, would have cost, and saved."""
         frame = self._arrow("/api/v1/savings/policy", {**params, "group_by": _groups(group_by)})
-        return as_money(frame, ("paid_usd", "requested_cost_usd", "saved_usd"))
+        return as_money(frame, ("paid_usd", "requested_cost_usd", "saved_usd", "estimated_usd"))
 
     def focus_export(self, start: str, end: str, fmt: str = "csv") -> bytes:
         """`GET /api/v1/export/focus`: the FOCUS 1.2 file for [start, end] (dates included whole)."""

@@ -21,7 +21,7 @@ from .spend import NONE_LABEL
 MONTH_DAYS = 30
 WHATIF_MONEY = ("actual_cost_usd", "compared_actual_usd", "whatif_cost_usd", "delta_usd")
 CACHE_MONEY = ("saved_usd", "write_premium_usd", "net_saved_usd")
-POLICY_MONEY = ("paid_usd", "requested_cost_usd", "saved_usd")
+POLICY_MONEY = ("paid_usd", "requested_cost_usd", "saved_usd", "estimated_usd")
 
 
 def _when(text: str) -> datetime:
@@ -74,8 +74,9 @@ def whatif_table(rows: pl.DataFrame, days: int) -> pl.DataFrame:
     if rows.is_empty():
         return pl.DataFrame(
             schema={"layer": pl.String, "alternative": pl.String, "calls": pl.Int64, "actual_cost_usd": MONEY,
-                    "whatif_cost_usd": MONEY, "delta_usd": MONEY, "monthly_delta_usd": MONEY,
-                    "whatif_unknown_calls": pl.Int64, "caveats": pl.String}
+                    "whatif_calls": pl.Int64, "compared_actual_usd": MONEY, "whatif_cost_usd": MONEY,
+                    "delta_usd": MONEY, "monthly_delta_usd": MONEY, "whatif_unknown_calls": pl.Int64,
+                    "actual_unpriced_calls": pl.Int64, "caveats": pl.String}
         )  # fmt: skip
     monthly = [_monthly(d, days) for d in rows.get_column("delta_usd").to_list()]
     caveats = [", ".join(c or []) for c in rows.get_column("caveats").to_list()]
@@ -85,14 +86,15 @@ def whatif_table(rows: pl.DataFrame, days: int) -> pl.DataFrame:
         pl.Series("caveats", caveats, dtype=pl.String),
     )
     return out.select(
-        "layer", "alternative", "calls", "actual_cost_usd", "whatif_cost_usd", "delta_usd", "monthly_delta_usd",
-        "whatif_unknown_calls", "caveats",
+        "layer", "alternative", "calls", "actual_cost_usd", "whatif_calls", "compared_actual_usd", "whatif_cost_usd",
+        "delta_usd", "monthly_delta_usd", "whatif_unknown_calls", "actual_unpriced_calls", "caveats",
     ).sort(["layer", "alternative"])  # fmt: skip
 
 
 def comparison(table: pl.DataFrame, candidates: Sequence[str]) -> pl.DataFrame:
-    """One row per layer: its cost now, and per candidate `$cost (+$x/mo)` text (`unknown` when no card prices
-    any of its calls; `partly unknown` is added when some are left out)."""
+    """One row per layer: its cost now, and per candidate `$cost (+$x/mo)` text over the calls compared (priced on
+    both sides); `unknown` when there is none, and `N calls not compared` when some are left out (no candidate card,
+    or an estimated cost now)."""
     layers: dict[str, dict[str, str]] = {}
     for row in table.iter_rows(named=True):
         entry = layers.setdefault(row["layer"], {"Layer": row["layer"], "Now": format_usd(row["actual_cost_usd"])})
@@ -102,8 +104,9 @@ def comparison(table: pl.DataFrame, candidates: Sequence[str]) -> pl.DataFrame:
             monthly = row["monthly_delta_usd"]
             sign = "+" if monthly > 0 else ""
             text = f"{format_usd(row['whatif_cost_usd'])} ({sign}{format_usd(monthly)}/mo)"
-            if row["whatif_unknown_calls"]:
-                text += f", {row['whatif_unknown_calls']} calls unknown"
+            left_out = row["calls"] - row["whatif_calls"]
+            if left_out:
+                text += f", {left_out} calls not compared"
         entry[row["alternative"]] = text
     columns = ["Layer", "Now", *candidates]
     data = [{c: entry.get(c) for c in columns} for entry in layers.values()]
@@ -111,12 +114,16 @@ def comparison(table: pl.DataFrame, candidates: Sequence[str]) -> pl.DataFrame:
 
 
 def monthly_totals(table: pl.DataFrame) -> dict[str, Decimal | None]:
-    """Per candidate, the monthly difference over all layers (None when any layer's is unknown)."""
+    """Per candidate, the monthly difference over all layers' calls compared (None when the candidate cannot price
+    any call of some layer). A layer whose calls all have an estimated cost now has nothing to compare: skipped."""
     out: dict[str, Decimal | None] = {}
     for row in table.iter_rows(named=True):
         name = row["alternative"]
         value = row["monthly_delta_usd"]
         if name in out and out[name] is None:
+            continue
+        if value is None and row["actual_unpriced_calls"] == row["calls"]:
+            out.setdefault(name, Decimal(0))
             continue
         out[name] = None if value is None else (out.get(name) or Decimal(0)) + value
     return out
@@ -158,10 +165,11 @@ CAVEATS = {
     "tokenizer": "Token counts are those of the model that ran; another model's tokenizer may count the same text "
     "differently.",
     "unknown_price": "The candidate has no rate card in force for some calls: they are left out of its cost and of "
-    "the difference (shown as calls unknown), never counted as $0.",
+    "the difference (counted in calls not compared), never counted as $0.",
     "no_cache_price": "The candidate's card has no cache discount: cached tokens are priced as input.",
     "no_tier_price": "Some calls paid a long-context tier the candidate's card does not have: its base rates apply.",
-    "actual_estimated": "Some calls have no rate card for the model that ran: their current cost is an estimate.",
+    "actual_estimated": "Some calls have no rate card for the model that ran: their cost now is an estimate, in Now "
+    "only; they are left out of the comparison (counted in calls not compared).",
 }
 """What each what-if caveat code means (the collector's JSON answer carries the same list)."""
 

@@ -212,6 +212,40 @@ def test_a_rate_finer_than_the_money_scale_still_exports(tmp_path):
         collector.stop()
 
 
+def _totals(client) -> tuple[dict, Decimal, Decimal]:
+    """(the spend API's total row, the export's BilledCost total, its x_EstimatedCost total) for RANGE."""
+    spend = client.get("/api/v1/spend", params={**RANGE, "group_by": "none"}).json()["rows"][0]
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/export/focus", params=RANGE).text)))
+    billed = sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+    estimated = sum((Decimal(r["x_EstimatedCost"]) for r in rows if r["x_EstimatedCost"]), Decimal(0))
+    return spend, billed, estimated
+
+
+def test_the_estimate_is_the_stored_one_also_after_a_new_default_model_card(tmp_path):
+    collector = launch_collector(tmp_path, mode="asgi")
+    try:
+        spans = [
+            _call("f200000000000001", HAIKU, NOV1 + HOUR, layer="chat", tokens=(4_000, 300)),
+            _call("f200000000000002", "mystery-model", NOV1 + HOUR, layer="chat", tokens=(3_000, 700), **{
+                "gen_ai.usage.cache_read.input_tokens": 1_000,
+            }),
+        ]  # fmt: skip
+        assert collector.client.post("/v1/traces", json=otlp_json_request(spans)).status_code == 200
+        spend, billed, estimated = _totals(collector.client)
+        stored_estimate = Decimal(spend["unpriced_cost_usd"])
+        assert (billed, estimated) == (Decimal(spend["priced_cost_usd"]), stored_estimate)
+        # a new card for the model that estimates unpriced calls: it reprices Haiku, not the stored estimate
+        card = {"model": HAIKU, "effective_from": "2025-06-01", "source": "test",
+                "input_usd_per_mtok": "2", "output_usd_per_mtok": "10"}  # fmt: skip
+        assert collector.client.post("/api/v1/rates", json=card).status_code in (200, 201)
+        spend, billed, estimated = _totals(collector.client)
+        assert Decimal(spend["unpriced_cost_usd"]) == stored_estimate
+        assert billed == Decimal(spend["priced_cost_usd"]) == Decimal(4_000 * 2 + 300 * 10) / 1_000_000
+        assert estimated == stored_estimate
+    finally:
+        collector.stop()
+
+
 def response_csv(collector) -> httpx.Response:
     return httpx.get(collector.url + "/api/v1/export/focus", params={**RANGE, "format": "csv"}, timeout=30)
 

@@ -89,19 +89,29 @@ def test_whatif_prices_the_same_tokens_on_the_alternative_card(api):
     body = _get(api, "/api/v1/whatif", alternative=GROK, group_by="layer")
     rows = _by(body["rows"], "layer")
     assert set(rows) == {"chat", "drafts", "analysis"}
-    for layer in rows:
+    for layer in ("chat", "drafts"):
         mine = [c for c in CALLS if c[1] == layer]
         row = rows[layer]
         actual = sum((_price(c[2], c).cost_usd for c in mine), Decimal(0))
         alt = sum((_price(GROK, c).cost_usd for c in mine), Decimal(0))
         assert (row["alternative"], row["calls"], row["whatif_calls"]) == (GROK, len(mine), len(mine))
-        assert Decimal(row["actual_cost_usd"]) == actual
+        assert Decimal(row["actual_cost_usd"]) == Decimal(row["compared_actual_usd"]) == actual
         assert Decimal(row["whatif_cost_usd"]) == alt
         assert Decimal(row["delta_usd"]) == alt - actual
         assert "tokenizer" in row["caveats"]
-    assert "actual_estimated" in rows["analysis"]["caveats"]  # mystery-model's own cost is an estimate
     assert "no_tier_price" in rows["drafts"]["caveats"]  # the 250k call paid Sonnet's tier; Grok has none here
     assert set(body["caveats"]) >= {"tokenizer", "unknown_price", "no_cache_price", "no_tier_price"}
+
+
+def test_whatif_compares_prices_only_never_an_estimate(api):
+    row = _by(_get(api, "/api/v1/whatif", alternative=GROK, group_by="layer")["rows"], "layer")["analysis"]
+    estimate = _price("mystery-model", CALLS[4])  # no card: its own cost is an estimate, in actual_cost_usd only
+    assert estimate.pricing_unknown
+    counts = ("calls", "actual_unpriced_calls", "whatif_calls", "whatif_unknown_calls")
+    assert [row[k] for k in counts] == [1, 1, 0, 0]
+    assert Decimal(row["actual_cost_usd"]) == estimate.cost_usd
+    assert (row["compared_actual_usd"], row["whatif_cost_usd"], row["delta_usd"]) == (None, None, None)
+    assert "actual_estimated" in row["caveats"]
 
 
 def test_whatif_counts_calls_the_alternative_cannot_price_apart(api):
@@ -152,6 +162,35 @@ def test_policy_savings_reprice_on_the_requested_model(api):
     assert Decimal(row["saved_usd"]) == requested - paid > 0
     unknown = rows["mystery-big"]  # no card for the requested model: the saving is unknown, not $0
     assert (unknown["requested_cost_usd"], unknown["saved_usd"], unknown["unpriced_calls"]) == (None, None, 1)
+
+
+def test_policy_savings_compare_priced_calls_only(tmp_path):
+    calls = [  # two calls asked for Sonnet: one ran on Haiku (priced), one on a model with no card (estimated)
+        ("e100000000000001", "chat", HAIKU, SONNET, 10_000, 200, 0, 0, 1),
+        ("e100000000000002", "chat", "mystery-small", SONNET, 20_000, 400, 0, 0, 1),
+    ]
+    collector = launch_collector(tmp_path, mode="asgi")
+    try:
+        spans = [
+            _call(sid, used, NOV1 + h * HOUR, tokens=(i, o), **{"tokenledger.policy.requested_model": req})
+            for sid, _, used, req, i, o, _, _, h in calls
+        ]
+        assert collector.client.post("/v1/traces", json=otlp_json_request(spans)).status_code == 200
+        response = collector.client.get("/api/v1/savings/policy", params={"group_by": "none"})
+        assert response.status_code == 200, response.text
+        rows = {r["model"]: r for r in response.json()["rows"]}
+    finally:
+        collector.stop()
+    priced, estimated = rows[HAIKU], rows["mystery-small"]
+    paid, requested = _price(HAIKU, calls[0]).cost_usd, _price(SONNET, calls[0]).cost_usd
+    assert (priced["calls"], priced["unpriced_calls"], Decimal(priced["estimated_usd"])) == (1, 0, 0)
+    assert (Decimal(priced["paid_usd"]), Decimal(priced["requested_cost_usd"])) == (paid, requested)
+    assert Decimal(priced["saved_usd"]) == requested - paid
+    estimate = _price("mystery-small", calls[1])
+    assert estimate.pricing_unknown  # its cost is an estimate: kept apart, never compared as a price
+    assert (estimated["calls"], estimated["unpriced_calls"]) == (1, 1)
+    assert Decimal(estimated["estimated_usd"]) == estimate.cost_usd
+    assert (estimated["paid_usd"], estimated["requested_cost_usd"], estimated["saved_usd"]) == (None, None, None)
 
 
 def _cache_money(call: tuple) -> tuple[Decimal, Decimal]:

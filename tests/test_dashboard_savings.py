@@ -36,7 +36,9 @@ def test_savings_page_prices_the_period_on_each_candidate(seeded):  # noqa: F811
     assert cheapest_anthropic.model in chosen
     at.multiselect(key="savings_candidates").set_value(["claude-sonnet-4-5"]).run()
     assert not at.exception
-    delta = sum((_on("claude-sonnet-4-5", c) - c.price().cost_usd for c in IN_PERIOD), Decimal(0))
+    priced = [c for c in IN_PERIOD if not c.price().pricing_unknown]  # estimates are not compared
+    assert len(priced) < len(IN_PERIOD)
+    delta = sum((_on("claude-sonnet-4-5", c) - c.price().cost_usd for c in priced), Decimal(0))
     assert metric(at, "On claude-sonnet-4-5") == f"+{format_usd(delta * 30 / 31)}/mo"
     per_layer = {r["Layer"]: r for r in at.dataframe[0].value.to_dict("records")}
     chat = [c for c in IN_PERIOD if c.effective_layer == "chat"]
@@ -99,14 +101,17 @@ def _whatif_rows() -> pl.DataFrame:
         {
             "layer": ["chat", "chat", None],
             "alternative": ["x", "y", "x"],
-            "calls": [3, 3, 1],
-            "actual_cost_usd": [Decimal("3"), Decimal("3"), Decimal("1")],
+            "calls": [3, 3, 2],
+            "actual_cost_usd": [Decimal("3"), Decimal("3"), Decimal("1.5")],  # 1.5: 1 priced, 0.5 estimated
+            "whatif_calls": [3, 0, 1],
+            "compared_actual_usd": [Decimal("3"), None, Decimal("1")],
             "whatif_cost_usd": [Decimal("1.5"), None, Decimal("2")],
             "delta_usd": [Decimal("-1.5"), None, Decimal("1")],
             "whatif_unknown_calls": [0, 3, 0],
+            "actual_unpriced_calls": [0, 0, 1],  # the layer-less group's estimated call is not compared
             "caveats": [["tokenizer"], ["unknown_price"], []],
         },
-        schema_overrides={k: MONEY for k in ("actual_cost_usd", "whatif_cost_usd", "delta_usd")},
+        schema_overrides={k: MONEY for k in ("actual_cost_usd", "compared_actual_usd", "whatif_cost_usd", "delta_usd")},
     )
 
 
@@ -117,7 +122,7 @@ def test_whatif_table_scales_the_difference_to_a_month_and_keeps_unknown_unknown
     assert savings.monthly_totals(table) == {"x": Decimal("-1"), "y": None}
     wide = {r["Layer"]: r for r in savings.comparison(table, ["x", "y"]).to_dicts()}
     assert wide["chat"] == {"Layer": "chat", "Now": "$3.00", "x": "$1.50 (-$3.00/mo)", "y": "unknown"}
-    assert wide[savings.NONE_LABEL]["x"] == "$2.00 (+$2.00/mo)"
+    assert wide[savings.NONE_LABEL]["x"] == "$2.00 (+$2.00/mo), 1 calls not compared"
     assert savings.caveats_seen(table) == ["tokenizer", "unknown_price"]
 
 

@@ -4,6 +4,7 @@ from ._calls import CALL_SCHEMA, MONEY_TYPE
 from ._duckdb import Store, StoreError
 from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
 from ._repricing import Repricing
+from ._view import ReadView
 from ._whatif import CAVEATS as WHATIF_CAVEATS
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "VALUE_FILTERS",
     "MONEY_TYPE",
     "CallFilter",
+    "ReadView",
     "Repricing",
     "Store",
     "StoreError",

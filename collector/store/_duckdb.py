@@ -1,14 +1,17 @@
 """`Store`: the one DuckDB connection the collector owns. All SQL lives in this package.
 
 Writes are serialised by a lock (one DuckDB connection must not be used by two writers at once); reads use their
-own cursor each, so they run beside a write. Every DuckDB failure is raised as `StoreError`.
+own cursor each, so they run beside a write; a read of several queries runs them in one transaction
+(`snapshot()`), so that rows committed meanwhile cannot enter some of its figures and not others. Every DuckDB
+failure is raised as `StoreError`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +21,10 @@ import pyarrow as pa
 
 from rates import RateBook, RateCard
 
-from . import _budgets, _cards, _focus, _policy, _reads, _repricing, _whatif
+from . import _budgets, _cards, _reads, _repricing
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
+from ._view import STORE_FAILURES, ReadView
 
 log = logging.getLogger("collector.store")
 
@@ -110,16 +114,30 @@ class Store:
                 return self._transaction(lambda con: upsert_batch(con, batch, or_ignore=True))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-        """Run a read query on a fresh cursor; the result as an Arrow table."""
-        try:
-            cur = self._con.cursor()
-        except duckdb.Error as exc:
-            raise StoreError(str(exc)) from exc
+        """Run one read query on a fresh cursor; the result as an Arrow table. A read of several queries uses
+        `snapshot()` instead, so that they all see the same rows."""
+        cur = self._cursor()
         try:
             return cur.sql(sql, params=list(params)).to_arrow_table()
-        except (duckdb.IOException, duckdb.ConnectionException, duckdb.OutOfMemoryException) as exc:
+        except STORE_FAILURES as exc:
             raise StoreError(str(exc)) from exc
         finally:
+            cur.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[ReadView]:
+        """A read view on one transaction: its queries see the calls committed when its first query ran, none
+        ingested later, and the rate book as it was when the view opened. Nothing is written; it is rolled back."""
+        book = self._book
+        cur = self._cursor()
+        try:
+            try:
+                cur.begin()
+            except duckdb.Error as exc:
+                raise StoreError(str(exc)) from exc
+            yield ReadView(cur, book, StoreError)
+        finally:
+            _rollback(cur)
             cur.close()
 
     def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
@@ -134,28 +152,28 @@ class Store:
         self, where: _reads.CallFilter, limit: int, offset: int, after: tuple[datetime, str, str] | None = None
     ) -> tuple[pa.Table, int]:
         """One page of raw call rows, newest first (after the cursor row `after`), and how many match in all."""
-        total = self.query(*_reads.count_sql(where)).column("n")[0].as_py()
-        return self.query(*_reads.calls_sql(where, limit, offset, after)), int(total)
+        with self.snapshot() as view:
+            return view.calls(where, limit, offset, after)
 
     def substitutions(self, where: _reads.CallFilter) -> pa.Table:
         """Policy-substituted calls per requested/used model, layer, service, environment: cost and requested cost."""
-        return _policy.substitutions(self.query, self._book, where)
+        with self.snapshot() as view:
+            return view.substitutions(where)
 
     def policy_savings(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
-        """What the guardrail saved: substituted calls' cost beside the requested model's cost, per group."""
-        return _policy.saved(self.query, self._book, where, list(group_by))
+        """What the guardrail saved on priced calls: their cost beside the requested model's cost, per group."""
+        with self.snapshot() as view:
+            return view.policy_savings(where, group_by)
 
     def whatif(self, where: _reads.CallFilter, group_by: Sequence[str], alternatives: Sequence[str]) -> pa.Table:
         """The same calls priced on each alternative model's cards (raises `LookupError` for a model with none)."""
-        return _whatif.whatif(self.query, self._book, where, group_by, alternatives)
+        with self.snapshot() as view:
+            return view.whatif(where, group_by, alternatives)
 
     def cache(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
         """Cache tokens, hit rate and what caching saved, per group."""
-        return _whatif.cache(self.query, self._book, where, group_by)
-
-    def focus_usage(self, start, end) -> pa.Table:
-        """Token sums per day, service, layer, environment, model, card and tier, for the FOCUS export."""
-        return _focus.usage(self.query, self._book, start, end)
+        with self.snapshot() as view:
+            return view.cache(where, group_by)
 
     def review(self, where: _reads.CallFilter) -> pa.Table:
         """The unpriced models, most expensive first."""
@@ -179,7 +197,7 @@ class Store:
             cur = self._cursor()
             try:
                 return _repricing.preview_card(cur, before, book, card)
-            except (duckdb.IOException, duckdb.ConnectionException, duckdb.OutOfMemoryException) as exc:
+            except STORE_FAILURES as exc:
                 raise StoreError(str(exc)) from exc
             finally:
                 cur.close()

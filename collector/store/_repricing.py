@@ -18,8 +18,8 @@ import duckdb
 from rates import RateBook, RateCard, Rates
 from rates.money import MONEY_SQL as MONEY
 
-_PER_TOKEN = Decimal(1_000_000)
-_RATE = "DECIMAL(38, 18)"  # USD per token: a per-Mtok rate with 12 decimals divided by 1e6 is exact here
+from ._windows import PER_TOKEN as _PER_TOKEN
+from ._windows import RATE_SQL as _RATE
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 What-if: the same token counts (cache and long-context tier included, per call) priced with the alternative
 model's card in force at each call's time: one SQL sum per card window, with `_repricing.cost_sql` (the `rates`
-formula in SQL, exact to the stored digit). Calls that fall where the alternative has no card are counted apart
-(`whatif_unknown_calls`) and left out of both sides of `delta_usd`, never priced at $0.
+formula in SQL, exact to the stored digit). Only prices are compared: calls that fall where the alternative has no
+card (`whatif_unknown_calls`) and calls whose actual cost is an estimate (`actual_unpriced_calls`) are counted apart
+and left out of both sides of `delta_usd`, never priced at $0 nor compared as if estimates were prices.
 
 Cache: per call, with the card that priced it (tier included), cache reads at the input rate minus what they cost
 (`saved_usd`) and cache writes minus their cost at the input rate (`write_premium_usd`). Unpriced calls have no
@@ -23,12 +24,11 @@ from rates import RateBook, RateCard, Rates
 from rates.money import MONEY_SQL as MONEY
 
 from ._calls import MONEY_TYPE
-from ._reads import GROUP_KEYS, CallFilter
+from ._reads import CallFilter, _keys
 from ._repricing import cost_sql
+from ._windows import PER_TOKEN, RATE_SQL, cards_of, windows
 
 Query = Callable[[str, Sequence[Any]], pa.Table]
-_RATE = "DECIMAL(38, 18)"
-_PER_TOKEN = Decimal(1_000_000)
 
 CAVEATS = {
     "tokenizer": "token counts are those of the model that ran; the alternative's tokenizer may count the same "
@@ -39,7 +39,9 @@ CAVEATS = {
     "tokens are priced as input",
     "no_tier_price": "some calls were priced at a long-context tier the alternative's card does not have: its base "
     "rates apply to them",
-    "actual_estimated": "some calls have no card for the model that ran: actual_cost_usd includes estimates",
+    "actual_estimated": "some calls have no card for the model that ran: they are counted in actual_unpriced_calls, "
+    "their estimate is in actual_cost_usd only, and they are left out of compared_actual_usd, whatif_cost_usd and "
+    "delta_usd",
 }
 """What each code in a what-if row's `caveats` means."""
 
@@ -49,10 +51,9 @@ class UnknownModel(LookupError):
 
 
 def _select(group_by: Sequence[str]) -> tuple[str, str]:
-    """(select list with a trailing comma, group list) for validated keys; ('', '') for one total row."""
-    if not group_by:
-        return "", ""
-    return ", ".join(f"{GROUP_KEYS[k]} AS {k}" for k in group_by) + ", ", "GROUP BY " + ", ".join(group_by)
+    """(select list with a trailing comma, GROUP BY clause) for validated keys; ('', '') for one total row."""
+    select, keys = _keys(group_by)
+    return select, f"GROUP BY {keys}" if keys else ""
 
 
 def _ordered(group_by: Sequence[str]) -> str:
@@ -68,10 +69,10 @@ def _rows(query: Query, group_by: Sequence[str], sql: str, params: list[Any]) ->
 
 
 def _cards_of(book: RateBook, model: str) -> list[RateCard]:
-    target = book.canonical(model)
-    if target is None:
+    cards = cards_of(book, model)
+    if not cards:
         raise UnknownModel(f"no rate card for model {model!r}: add one, or pick a model from GET /api/v1/rates")
-    return sorted((c for c in book.cards if c.model.lower() == target), key=lambda c: c.effective_from)
+    return cards
 
 
 def _tiered(book: RateBook) -> tuple[str, list[Any]]:
@@ -107,7 +108,7 @@ def whatif(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[s
 
     Raises `UnknownModel` for an alternative with no card at all (a typo would otherwise read as "all unknown").
     """
-    windows = {alt: _cards_of(book, alt) for alt in alternatives}
+    cards_per_alt = {alt: _cards_of(book, alt) for alt in alternatives}
     select, group = _select(group_by)
     clause, params = where.where()
     tiered, tiered_params = _tiered(book)
@@ -123,19 +124,19 @@ def whatif(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[s
     distinct = f"SELECT DISTINCT model FROM calls {_and(clause, 'model IS NOT NULL')}"
     models = query(distinct, params).column("model").to_pylist()
     out = []
-    for alt, cards in windows.items():
+    for alt, cards in cards_per_alt.items():
         same = [m for m in models if book.canonical(m) == cards[0].model.lower()] or [""]
         priced: dict[tuple, dict[str, Any]] = {}
-        for i, card in enumerate(cards):
-            after = cards[i + 1] if i + 1 < len(cards) else None
+        for card, window, window_params in windows(cards):
             cost, cost_params = cost_sql(card)
-            window = "start_time >= ?" + (" AND start_time < ?" if after else "")
-            window_params = [card.effective_from, *([after.effective_from] if after else [])]
             no_cache = card.rates.cache_read_usd_per_mtok == card.rates.input_usd_per_mtok
             rows = _rows(
                 query,
                 group_by,
-                f"""SELECT {select} count(*)::BIGINT AS n, sum({cost}) AS cost, sum(cost_usd) AS paid,
+                f"""SELECT {select} count(*)::BIGINT AS n,
+                    count(*) FILTER (WHERE NOT pricing_unknown)::BIGINT AS compared,
+                    sum({cost}) FILTER (WHERE NOT pricing_unknown) AS cost,
+                    sum(cost_usd) FILTER (WHERE NOT pricing_unknown) AS paid,
                     count(*) FILTER (WHERE model NOT IN (SELECT unnest(?::VARCHAR[])))::BIGINT AS other_model,
                     count(*) FILTER (WHERE ? AND cache_read_tokens + cache_write_tokens > 0)::BIGINT AS no_cache,
                     count(*) FILTER (WHERE ? AND {tiered})::BIGINT AS no_tier
@@ -143,29 +144,32 @@ def whatif(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[s
                 [*cost_params, same, no_cache, card.long_context is None, *tiered_params, *params, *window_params],
             )
             for key, row in rows.items():
-                acc = priced.setdefault(key, {"n": 0, "cost": Decimal(0), "paid": Decimal(0), "flags": set()})
+                acc = priced.setdefault(
+                    key, {"n": 0, "compared": 0, "cost": Decimal(0), "paid": Decimal(0), "flags": set()}
+                )
                 acc["n"] += row["n"]
-                acc["cost"] += row["cost"]
-                acc["paid"] += row["paid"]
+                acc["compared"] += row["compared"]
+                acc["cost"] += row["cost"] or 0
+                acc["paid"] += row["paid"] or 0
                 for flag, column in (("tokenizer", "other_model"), ("no_cache_price", "no_cache"),
                                      ("no_tier_price", "no_tier")):  # fmt: skip
                     if row[column]:
                         acc["flags"].add(flag)
         for key, row in base.items():
-            acc = priced.get(key, {"n": 0, "cost": None, "paid": None, "flags": set()})
+            acc = priced.get(key, {"n": 0, "compared": 0, "cost": None, "paid": None, "flags": set()})
             flags = set(acc["flags"])
             if acc["n"] < row["calls"]:
                 flags.add("unknown_price")
             if row["actual_unpriced_calls"]:
                 flags.add("actual_estimated")
-            known = acc["n"] > 0
+            known = acc["compared"] > 0  # some call priced on both sides: else nothing to compare, not $0
             out.append(
                 {k: row[k] for k in group_by}
                 | {
                     "alternative": alt,
                     "calls": row["calls"],
                     "actual_unpriced_calls": row["actual_unpriced_calls"],
-                    "whatif_calls": acc["n"],
+                    "whatif_calls": acc["compared"],
                     "whatif_unknown_calls": row["calls"] - acc["n"],
                     "actual_cost_usd": row["actual_cost_usd"],
                     "compared_actual_usd": acc["paid"] if known else None,
@@ -179,11 +183,11 @@ def whatif(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[s
 
 def _rate_sql(card: RateCard, pick: Callable[[Rates], Decimal]) -> tuple[str, list[Any]]:
     """The per-token rate `pick` chooses from `card`, long-context tier per call."""
-    base = [pick(card.rates) / _PER_TOKEN]
+    base = [pick(card.rates) / PER_TOKEN]
     if card.long_context is None:
-        return f"?::{_RATE}", base
-    tier = pick(card.long_context.rates) / _PER_TOKEN
-    return f"CASE WHEN input_tokens > ? THEN ?::{_RATE} ELSE ?::{_RATE} END", [
+        return f"?::{RATE_SQL}", base
+    tier = pick(card.long_context.rates) / PER_TOKEN
+    return f"CASE WHEN input_tokens > ? THEN ?::{RATE_SQL} ELSE ?::{RATE_SQL} END", [
         card.long_context.above_input_tokens,
         tier,
         *base,

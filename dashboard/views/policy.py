@@ -64,7 +64,7 @@ with ui.guard():
     saved = savings.policy_saved_table(ui.fetch_policy_savings(["layer"], f))
 if not saved.is_empty():
     st.dataframe(
-        money.for_table(saved, unknown=["requested_cost_usd", "saved_usd"]),
+        money.for_table(saved, unknown=["paid_usd", "requested_cost_usd", "saved_usd"]),
         hide_index=True,
         placeholder="—",
         column_config={
@@ -73,8 +73,9 @@ if not saved.is_empty():
             "layer": "Layer",
             "calls": "Calls",
             "unpriced_calls": "Unpriced calls",
-            "paid_usd": st.column_config.TextColumn("Paid"),
+            "paid_usd": st.column_config.TextColumn("Paid (priced calls)"),
             "requested_cost_usd": st.column_config.TextColumn("Requested model would cost"),
             "saved_usd": st.column_config.TextColumn("Saved"),
+            "estimated_usd": st.column_config.TextColumn("Estimated (unpriced calls, not compared)"),
         },
     )

@@ -52,7 +52,7 @@ st.dataframe(savings.comparison(table, candidates), hide_index=True, placeholder
 
 st.subheader("Details")
 st.dataframe(
-    money.for_table(table, unknown=["whatif_cost_usd", "delta_usd", "monthly_delta_usd"]),
+    money.for_table(table, unknown=["compared_actual_usd", "whatif_cost_usd", "delta_usd", "monthly_delta_usd"]),
     hide_index=True,
     placeholder="—",
     column_config={
@@ -60,10 +60,13 @@ st.dataframe(
         "alternative": "Candidate",
         "calls": "Calls",
         "actual_cost_usd": st.column_config.TextColumn("Now"),
+        "whatif_calls": "Calls compared",
+        "compared_actual_usd": st.column_config.TextColumn("Now, calls compared"),
         "whatif_cost_usd": st.column_config.TextColumn("On the candidate"),
         "delta_usd": st.column_config.TextColumn("Difference"),
         "monthly_delta_usd": st.column_config.TextColumn("Per month"),
-        "whatif_unknown_calls": "Calls unknown",
+        "whatif_unknown_calls": "Calls the candidate cannot price",
+        "actual_unpriced_calls": "Calls estimated now",
         "caveats": "Caveats",
     },
 )

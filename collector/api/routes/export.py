@@ -33,7 +33,8 @@ def focus(
         raise bad("end is before start")
     if format not in _MEDIA:
         raise bad(f"unknown format {format!r}: use csv or parquet")
-    table = focus_rows(store.focus_usage(begin, finish), store.book)
+    with store.snapshot() as view:  # the cards the rows name are those of the book the sums were read with
+        table = focus_rows(view.focus_usage(begin, finish), view.book)
     if format == "parquet":
         sink = io.BytesIO()
         pq.write_table(table, sink)
