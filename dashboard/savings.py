@@ -110,15 +110,19 @@ def comparison(table: pl.DataFrame, candidates: Sequence[str]) -> pl.DataFrame:
     return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
 
 
-def monthly_totals(table: pl.DataFrame) -> dict[str, Decimal | None]:
-    """Per candidate, the monthly difference over all layers (None when any layer's is unknown)."""
-    out: dict[str, Decimal | None] = {}
+def monthly_totals(table: pl.DataFrame) -> dict[str, tuple[Decimal | None, int]]:
+    """Per candidate, (the monthly difference over the layers it prices, calls it leaves out as unknown).
+
+    The difference is None when no layer's is known (never $0); when some calls are unknown the sum covers only the
+    rest, and the count says so.
+    """
+    out: dict[str, tuple[Decimal | None, int]] = {}
     for row in table.iter_rows(named=True):
-        name = row["alternative"]
+        amount, unknown = out.get(row["alternative"], (None, 0))
         value = row["monthly_delta_usd"]
-        if name in out and out[name] is None:
-            continue
-        out[name] = None if value is None else (out.get(name) or Decimal(0)) + value
+        if value is not None:
+            amount = (amount or Decimal(0)) + value
+        out[row["alternative"]] = (amount, unknown + int(row["whatif_unknown_calls"] or 0))
     return out
 
 

@@ -39,8 +39,12 @@ SPAN_CASES = {
         "spans[1].attributes[5].value.arrayValue.values[0].intValue: expected an integer",
     ),
     "event attribute": (
-        lambda: {**otlp_json_span("0000000000000002", HAIKU), "events": [{"name": "e", "droppedAttributesCount": 1,
-                 "attributes": [{"key": "k", "value": {"intValue": SECRET}}]}]},
+        lambda: {
+            **otlp_json_span("0000000000000002", HAIKU),
+            "events": [
+                {"name": "e", "droppedAttributesCount": 1, "attributes": [{"key": "k", "value": {"intValue": SECRET}}]}
+            ],
+        },
         "spans[1].events[0].attributes[0].value.intValue: expected an integer",
     ),
     "start time": (

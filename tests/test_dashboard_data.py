@@ -584,3 +584,19 @@ def test_charts_build_with_money_as_float_only_in_the_chart():
     bars = charts.priced_vs_estimated(spend.by_layer_with_change(one, spend.empty_spend(["layer"]))).to_dict()
     assert bars["encoding"]["x"]["axis"]["format"] == "$,.2f"
     assert df.schema["cost_usd"] == MONEY  # the caller's frame is untouched
+
+
+def test_a_nullable_money_column_is_summed_as_known_or_unknown_never_zero():
+    rows = pl.DataFrame(
+        {"calls": [2, 3, 4], "saved_usd": [Decimal("1.5"), None, Decimal("0.25")]},
+        schema_overrides={"saved_usd": MONEY},
+    )
+    assert money.known_total(rows, "saved_usd") == (Decimal("1.75"), 3)
+    assert money.format_known(*money.known_total(rows, "saved_usd")) == "$1.75, 3 calls unknown"
+    unknown = rows.with_columns(pl.lit(None, MONEY).alias("saved_usd"))
+    assert money.known_total(unknown, "saved_usd") == (None, 9)
+    assert money.format_known(None, 9) == "unknown"
+    assert money.known_total(rows.clear(), "saved_usd") == (Decimal(0), 0)
+    assert money.format_known(Decimal("2"), 1, prefix="+", suffix="/mo") == "+$2.00/mo, 1 call unknown"
+    with pytest.raises(ValueError, match="known_total"):  # a plain total would read the unknown as $0
+        money.total(rows, "saved_usd")
