@@ -551,11 +551,21 @@ def test_settings_read_once_from_the_environment_and_hide_tokens():
     from dashboard.settings import load_settings
 
     s = load_settings({"TOKENLEDGER_ADMIN_TOKEN": "sk-test-not-a-real-key", "TOKENLEDGER_COLLECTOR_URL": "http://h:1/"})
-    assert s.collector_url == "http://h:1" and s.read_bearer == "sk-test-not-a-real-key"
+    assert s.collector_url == "http://h:1" and s.admin_token == "sk-test-not-a-real-key" and s.read_token is None
     assert "sk-test" not in repr(s)
     assert load_settings({}).collector_url == "http://127.0.0.1:4318"
     with pytest.raises(ValueError, match="TOKENLEDGER_DASHBOARD_CACHE_TTL_S"):
         load_settings({"TOKENLEDGER_DASHBOARD_CACHE_TTL_S": "soon"})
+
+
+def test_a_blank_token_is_unset_for_the_dashboard_as_for_the_cli():
+    from dashboard.settings import load_settings
+    from tokenledger.settings import load_settings as cli_settings
+
+    env = {"TOKENLEDGER_ADMIN_TOKEN": "  ", "TOKENLEDGER_READ_TOKEN": " sk-test-not-a-real-key-read \n"}
+    s, cli = load_settings(env), cli_settings(env)
+    assert s.admin_token is None and cli.admin_token is None  # blank: the Review page says no admin token
+    assert s.read_token == cli.read_token == "sk-test-not-a-real-key-read"
 
 
 def test_dashboard_command_runs_streamlit_headless_without_usage_stats():
