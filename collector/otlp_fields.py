@@ -44,11 +44,17 @@ def _walk(data: Any, descriptor: Descriptor, path: str) -> str | None:
     if not isinstance(data, dict):
         return f"{path}: expected an object"
     fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
+    oneofs: set[str] = set()
     for key, value in data.items():
         field = fields.get(key) if isinstance(key, str) else None
         if field is None or value is None:  # unknown fields are ignored; null means the default
             continue
         where = f"{path}.{field.json_name}"
+        oneof = field.containing_oneof
+        if oneof is not None:
+            if oneof.name in oneofs:
+                return f"{path}: more than one {oneof.name} field"
+            oneofs.add(oneof.name)
         if field.is_repeated:
             if not isinstance(value, list):
                 return f"{where}: expected an array"

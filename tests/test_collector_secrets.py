@@ -47,6 +47,10 @@ SPAN_CASES = {
         },
         "spans[1].events[0].attributes[0].value.intValue: expected an integer",
     ),
+    "two value fields": (
+        lambda: _with_attr("0000000000000002", {"stringValue": SECRET, "intValue": "1"}),
+        "spans[1].attributes[5].value: more than one value field",
+    ),
     "start time": (
         lambda: {**otlp_json_span("0000000000000002", HAIKU), "startTimeUnixNano": SECRET},
         "spans[1].startTimeUnixNano: expected an integer",
