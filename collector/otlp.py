@@ -23,6 +23,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from .otlp_fields import wrong_field
+
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
@@ -115,11 +117,6 @@ class Decoded:
     """Why each span left out was refused ("span <id>: <reason>"), in order."""
 
 
-def decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
-    """Decode an OTLP export request; raises BadRequest. Spans that fail to decode are left out (see decode_export)."""
-    return decode_export(body, kind).request
-
-
 def decode_export(body: bytes, kind: str) -> Decoded:
     """Decode an OTLP export request; raises BadRequest when the request itself is malformed.
 
@@ -136,21 +133,24 @@ def decode_export(body: bytes, kind: str) -> Decoded:
         return Decoded(request)
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:  # its text quotes the offending byte: only the position is given
+        raise BadRequest(f"not valid JSON: not UTF-8 at byte {exc.start}") from None
+    except ValueError as exc:  # JSONDecodeError's text gives the position, not the value
         raise BadRequest(f"not valid JSON: {exc}") from None
     except RecursionError:
         raise BadRequest("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("an OTLP JSON body must be an object")
     decoded = Decoded(request)
-    for resource_spans in _items(data, "resourceSpans", "resource_spans"):
+    for r, resource_spans in enumerate(_items(data, "resourceSpans", "resource_spans")):
         target = request.resource_spans.add()
-        _parse(_without(resource_spans, "scopeSpans", "scope_spans"), target, "resource")
-        for scope_spans in _items(resource_spans, "scopeSpans", "scope_spans"):
+        where = f"resourceSpans[{r}]"
+        _parse(_without(resource_spans, "scopeSpans", "scope_spans"), target, where)
+        for s, scope_spans in enumerate(_items(resource_spans, "scopeSpans", "scope_spans")):
             scope_target = target.scope_spans.add()
-            _parse(_without(scope_spans, "spans"), scope_target, "scope")
-            for span in _items(scope_spans, "spans"):
-                decoded.rejected += _add_span(span, scope_target)
+            _parse(_without(scope_spans, "spans"), scope_target, f"{where}.scopeSpans[{s}]")
+            for i, span in enumerate(_items(scope_spans, "spans")):
+                decoded.rejected += _add_span(span, scope_target, f"{where}.scopeSpans[{s}].spans[{i}]")
     return decoded
 
 
@@ -158,16 +158,18 @@ def _without(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in keys}
 
 
-def _parse(data: dict[str, Any], message: Any, what: str) -> None:
+def _parse(data: dict[str, Any], message: Any, where: str) -> None:
     try:
         json_format.ParseDict(data, message, ignore_unknown_fields=True)
-    except (json_format.ParseError, TypeError, AttributeError, ValueError) as exc:
-        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {what}: {_short(exc)}") from None
+    except (json_format.ParseError, TypeError, AttributeError, ValueError):
+        # never the parser's text: it quotes the value, which may be a credential
+        reason = wrong_field(data, message.DESCRIPTOR, where)
+        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {reason}") from None
     except RecursionError:
-        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {what} nested too deeply") from None
+        raise BadRequest(f"not an OTLP JSON ExportTraceServiceRequest: {where} nested too deeply") from None
 
 
-def _add_span(span: Any, scope_target: Any) -> list[str]:
+def _add_span(span: Any, scope_target: Any, where: str) -> list[str]:
     """Parse one JSON span into `scope_target.spans`; a span that cannot be parsed is left out and its reason given."""
     label = span.get("spanId") if isinstance(span, dict) else None
     label = label if isinstance(label, str) and len(label) <= 32 else "?"
@@ -181,30 +183,15 @@ def _add_span(span: Any, scope_target: Any) -> list[str]:
         json_format.ParseDict(span, parsed, ignore_unknown_fields=True)
     except BadRequest as exc:
         return [f"span {label}: {exc}"]
-    except (json_format.ParseError, TypeError, AttributeError, ValueError) as exc:
-        return [f"span {label}: not an OTLP JSON span: {_short(exc)}"]
+    except (json_format.ParseError, TypeError, AttributeError, ValueError):
+        return [f"span {label}: not an OTLP JSON span: {wrong_field(span, Span.DESCRIPTOR, where)}"]
     except RecursionError:
         return [f"span {label}: nested too deeply"]
     scope_target.spans.append(parsed)
     return []
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) <= 200 else text[:200] + "..."
-
-
 _ID_KEYS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
-
-
-def _hex_ids_to_base64(data: dict[str, Any]) -> None:
-    """Rewrite the hex ids of every span and link in place into the base64 that protobuf's JSON parser expects."""
-    for resource_spans in _items(data, "resourceSpans", "resource_spans"):
-        for scope_spans in _items(resource_spans, "scopeSpans", "scope_spans"):
-            for span in _items(scope_spans, "spans"):
-                _convert(span)
-                for link in _items(span, "links"):
-                    _convert(link)
 
 
 def _items(obj: Any, *keys: str) -> list:

@@ -33,11 +33,45 @@ def as_money(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
 
 
 def total(df: pl.DataFrame, column: str) -> Decimal:
-    """The exact sum of a money column (0 for an empty frame)."""
+    """The exact sum of a money column that is never null (0 for an empty frame).
+
+    A column that can be null (an unknown price) goes through `known_total`: summing it here would show an unknown
+    as $0, or a partial sum as the whole, so a null is refused.
+    """
     if df.is_empty() or column not in df.columns:
         return ZERO
-    value = df.get_column(column).cast(MONEY).sum()
-    return Decimal(value) if value is not None else ZERO
+    series = df.get_column(column)
+    if series.null_count():
+        raise ValueError(f"{column!r} has unknown (null) amounts: use known_total")
+    return Decimal(series.cast(MONEY).sum())
+
+
+def known_total(df: pl.DataFrame, column: str, unknown_calls: str | None = None) -> tuple[Decimal | None, int]:
+    """(the sum of the known amounts of a nullable money column, calls left out of it).
+
+    The sum is None when every row's amount is unknown (never $0); 0 for an empty frame. Calls left out: the
+    `calls` of the null rows, or the sum of the `unknown_calls` column when the rows say themselves how many of
+    their calls the amount leaves out.
+    """
+    if df.is_empty() or column not in df.columns:
+        return ZERO, 0
+    series = df.get_column(column)
+    if unknown_calls is not None:
+        left_out = int(df.get_column(unknown_calls).sum() or 0)
+    else:
+        left_out = int(df.filter(series.is_null()).get_column("calls").sum() or 0)
+    if series.null_count() == len(series):
+        return None, left_out
+    return Decimal(series.cast(MONEY).sum()), left_out
+
+
+def format_known(amount: Decimal | None, unknown_calls: int, prefix: str = "", suffix: str = "") -> str:
+    """A `known_total` as text: `unknown`, `$1.23`, or `$1.23, 4 calls unknown` when the sum leaves calls out
+    (`prefix`/`suffix` go around the amount: `+$1.23/mo`)."""
+    if amount is None:
+        return UNKNOWN
+    text = prefix + format_usd(amount) + suffix
+    return f"{text}, {unknown_calls:,} call{'s' if unknown_calls != 1 else ''} unknown" if unknown_calls else text
 
 
 def to_float(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:

@@ -113,19 +113,20 @@ def comparison(table: pl.DataFrame, candidates: Sequence[str]) -> pl.DataFrame:
     return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
 
 
-def monthly_totals(table: pl.DataFrame) -> dict[str, Decimal | None]:
-    """Per candidate, the monthly difference over all layers' calls compared (None when the candidate cannot price
-    any call of some layer). A layer whose calls all have an estimated cost now has nothing to compare: skipped."""
-    out: dict[str, Decimal | None] = {}
+def monthly_totals(table: pl.DataFrame) -> dict[str, tuple[Decimal | None, int]]:
+    """Per candidate, (the monthly difference over the calls it compares, calls it cannot price).
+
+    The difference is None when no call is compared (never $0); when the candidate cannot price some calls the sum
+    covers only the rest, and the count says so. Calls whose cost now is an estimate are compared on neither side
+    (`whatif_table` says so per layer).
+    """
+    out: dict[str, tuple[Decimal | None, int]] = {}
     for row in table.iter_rows(named=True):
-        name = row["alternative"]
+        amount, unknown = out.get(row["alternative"], (None, 0))
         value = row["monthly_delta_usd"]
-        if name in out and out[name] is None:
-            continue
-        if value is None and row["actual_unpriced_calls"] == row["calls"]:
-            out.setdefault(name, Decimal(0))
-            continue
-        out[name] = None if value is None else (out.get(name) or Decimal(0)) + value
+        if value is not None:
+            amount = (amount or Decimal(0)) + value
+        out[row["alternative"]] = (amount, unknown + int(row["whatif_unknown_calls"] or 0))
     return out
 
 

@@ -1,7 +1,8 @@
 """The dashboard's settings, read from the environment in one place.
 
 Precedence: explicit arguments to `tokenledger dashboard` are passed to the Streamlit process as these same
-variables, so the app reads only the environment.
+variables, so the app reads only the environment. The tokens come from `tokenledger.settings`, the one place they
+are read (blank counts as unset there, for the CLI and the dashboard alike).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from tokenledger.settings import load_settings as load_tokens
+
 DEFAULT_COLLECTOR_URL = "http://127.0.0.1:4318"
 COLLECTOR_URL_ENV = "TOKENLEDGER_COLLECTOR_URL"
-READ_TOKEN_ENV = "TOKENLEDGER_READ_TOKEN"
-ADMIN_TOKEN_ENV = "TOKENLEDGER_ADMIN_TOKEN"
 CACHE_TTL_ENV = "TOKENLEDGER_DASHBOARD_CACHE_TTL_S"
 DEFAULT_CACHE_TTL_S = 30
 
@@ -32,11 +33,6 @@ class Settings:
 
     def __repr__(self) -> str:  # never show a token
         return f"Settings(collector_url={self.collector_url!r}, cache_ttl_s={self.cache_ttl_s})"
-
-    @property
-    def read_bearer(self) -> str | None:
-        """The token for read routes: the read token, else the admin token (accepted everywhere)."""
-        return self.read_token or self.admin_token
 
 
 def collector_url(text: str, source: str) -> str:
@@ -64,9 +60,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"{CACHE_TTL_ENV} must be a whole number of seconds, got {ttl_text!r}") from None
     if ttl < 0:
         raise SettingsError(f"{CACHE_TTL_ENV} must not be negative, got {ttl}")
-    return Settings(
-        collector_url=url,
-        read_token=env.get(READ_TOKEN_ENV) or None,
-        admin_token=env.get(ADMIN_TOKEN_ENV) or None,
-        cache_ttl_s=ttl,
-    )
+    tokens = load_tokens(env)
+    return Settings(collector_url=url, read_token=tokens.read_token, admin_token=tokens.admin_token, cache_ttl_s=ttl)

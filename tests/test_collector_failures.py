@@ -8,12 +8,11 @@ import threading
 import time
 
 from fastapi.testclient import TestClient
-from google.protobuf import json_format
 from helpers.otlp import otlp_json_request, otlp_json_span
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector import Settings, Store, create_app
-from collector.otlp import _hex_ids_to_base64
+from collector.otlp import JSON as JSON_TYPE
+from collector.otlp import decode_export
 
 JSON = {"content-type": "application/json"}
 ATTRS = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4-5", "gen_ai.usage.input_tokens": 5}
@@ -124,8 +123,7 @@ def test_an_unexpected_ingest_error_is_a_503_status_in_the_request_encoding(tmp_
     with TestClient(app, raise_server_exceptions=False) as client:
         as_json = client.post("/v1/traces", content=_body("0a" * 8), headers=JSON)
         payload = otlp_json_request([otlp_json_span("0b" * 8, ATTRS)])
-        _hex_ids_to_base64(payload)
-        request = json_format.ParseDict(payload, ExportTraceServiceRequest())
+        request = decode_export(json.dumps(payload).encode(), JSON_TYPE).request  # the collector's own JSON decoder
         as_proto = client.post(
             "/v1/traces", content=request.SerializeToString(), headers={"content-type": "application/x-protobuf"}
         )

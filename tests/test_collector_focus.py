@@ -191,7 +191,7 @@ def test_export_passes_focus_validator(api, tmp_path, fmt):
 
 
 def test_a_rate_finer_than_the_money_scale_still_exports(tmp_path):
-    # 7 decimals per million tokens: one token costs 1.234567e-13 USD, below the stored 12 decimals
+    # 7 decimals per million tokens: one token costs 1.234567e-7 USD (13 decimals), below the stored 12
     collector = launch_collector(tmp_path, mode="thread")
     try:
         card = {

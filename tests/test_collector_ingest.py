@@ -10,9 +10,11 @@ import httpx
 import pytest
 from helpers.otlp import HAIKU, JSON, PROTO, otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from collector.otlp import JSON as JSON_TYPE
+from collector.otlp import decode_export
 
 
 @pytest.fixture
@@ -50,12 +52,7 @@ def test_json_hex_ids_int64_strings_and_numbers_unknown_fields(collector):
 
 def test_protobuf_body_gets_protobuf_response(collector):
     payload = otlp_json_request([otlp_json_span("00000000000000a1", HAIKU)])
-    from google.protobuf import json_format
-
-    from collector.otlp import _hex_ids_to_base64
-
-    _hex_ids_to_base64(payload)
-    request = json_format.ParseDict(payload, ExportTraceServiceRequest())
+    request = decode_export(json.dumps(payload).encode(), JSON_TYPE).request  # the collector's own JSON decoder
     response = post(collector, request.SerializeToString(), headers=PROTO)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/x-protobuf"
@@ -119,13 +116,8 @@ def test_partial_success_rejects_invalid_spans_and_keeps_the_rest(collector):
 
 
 def test_partial_success_in_protobuf(collector):
-    from google.protobuf import json_format
-
-    from collector.otlp import _hex_ids_to_base64
-
     payload = otlp_json_request([otlp_json_span("00000000000000f1", {**HAIKU, "gen_ai.usage.input_tokens": -1})])
-    _hex_ids_to_base64(payload)
-    body = json_format.ParseDict(payload, ExportTraceServiceRequest()).SerializeToString()
+    body = decode_export(json.dumps(payload).encode(), JSON_TYPE).request.SerializeToString()
     response = post(collector, body, headers=PROTO)
     assert response.status_code == 200
     parsed = ExportTraceServiceResponse.FromString(response.content)

@@ -5,18 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 from conftest import launch_collector, otlp_json_request
+from helpers import routes
 from test_collector_api import DATA
 
 from collector.store import CallFilter
 
-READ_ROUTES = [
-    "/api/v1/spend",
-    "/api/v1/latency",
-    "/api/v1/calls",
-    "/api/v1/review",
-    "/api/v1/rates",
-    "/api/v1/repricings",
-]
+API_ROUTES = routes.api_routes()
+"""Every (method, path) under /api/, from the routers the collector mounts (helpers/routes.py checks coverage)."""
 
 
 @pytest.fixture(scope="module")
@@ -41,22 +36,32 @@ def total_calls(api, params) -> int:
     return response.json()["rows"][0]["calls"]
 
 
-@pytest.mark.parametrize("path", READ_ROUTES)
-def test_an_unknown_parameter_is_400_naming_it_and_the_accepted_ones(api, path):
-    response = get(api, path, {"layr": "chat"})
-    assert response.status_code == 400
+def test_every_route_has_an_example_request():
+    assert not routes.missing_examples(), "add the route to EXAMPLES in tests/helpers/routes.py"
+
+
+@pytest.mark.parametrize("key", API_ROUTES, ids=" ".join)
+def test_an_unknown_parameter_is_400_naming_it_and_the_accepted_ones(api, key):
+    with httpx.Client(base_url=api.url, timeout=10) as client:
+        assert routes.send(client, key).status_code in routes.EXAMPLES[key].ok  # the example itself is accepted
+        response = routes.send(client, key, extra={"layr": "chat"})
+    assert response.status_code == 400, response.text
     detail = response.json()["detail"]
-    assert "'layr'" in detail and "format" in detail
-    if path in ("/api/v1/spend", "/api/v1/latency"):
+    assert "'layr'" in detail and "accepts" in detail
+    for name in routes.EXAMPLES[key].params:  # the accepted ones are listed
+        assert name in detail, name
+    if key[1] in ("/api/v1/spend", "/api/v1/latency"):
         for name in ("start", "end", "layer", "model", "provider", "service", "group_by", "pricing_unknown"):
             assert name in detail, name
 
 
-@pytest.mark.parametrize("path", READ_ROUTES)
-def test_an_empty_value_is_400(api, path):
-    response = get(api, path, {"format": ""})
+@pytest.mark.parametrize("key", [k for k in API_ROUTES if routes.EXAMPLES[k].params], ids=" ".join)
+def test_an_empty_value_is_400(api, key):
+    name = next(iter(routes.EXAMPLES[key].params))
+    with httpx.Client(base_url=api.url, timeout=10) as client:
+        response = routes.send(client, key, extra={name: ""})
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("format is empty")
+    assert response.json()["detail"].startswith(f"{name} is empty")
 
 
 @pytest.mark.parametrize("params", [{"group_by": ""}, {"layer": ""}, {"start": " "}, {"group_by": "layer,,model"}])

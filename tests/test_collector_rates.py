@@ -10,7 +10,7 @@ import pytest
 from helpers.otlp import otlp_json_request, otlp_json_span
 
 from collector.mapping import map_span
-from collector.otlp import decode
+from collector.otlp import decode_export
 from collector.pricing import price_row
 from collector.store import CallFilter, Store
 from rates import RateBook, Usage, card_from_mapping, money, price_call
@@ -240,7 +240,8 @@ def test_rows_priced_before_a_card_arrived_are_priced_again_at_insert(tmp_path):
     store = Store.open(tmp_path / "race.duckdb")
     try:
         body = otlp_json_request([call("f000000000000001", "acme-large", 3)])
-        span = decode(json.dumps(body).encode(), "application/json").resource_spans[0].scope_spans[0].spans[0]
+        request = decode_export(json.dumps(body).encode(), "application/json").request
+        span = request.resource_spans[0].scope_spans[0].spans[0]
         old_book = store.book
         row = price_row(old_book, map_span({}, "tests", "1", span))
         row.ingested_at = row.start_time

@@ -26,8 +26,8 @@ CALLS = [  # (span id, layer, used, requested, input, output, cache read, cache 
     ("e000000000000005", "analysis", "mystery-model", "mystery-big", 3_000, 300, 1_000, 0, 1),  # unpriced
 ]
 EXTRA_CARDS = [
-    RateCard(NOCACHE, Rates(Decimal("2"), Decimal("8"), Decimal("2"), Decimal("2"), Decimal("2")), datetime(2020, 1, 1, tzinfo=UTC),
-             "test card"),
+    RateCard(NOCACHE, Rates(Decimal("2"), Decimal("8"), Decimal("2"), Decimal("2"), Decimal("2")),
+             datetime(2020, 1, 1, tzinfo=UTC), "test card"),
     RateCard(LATE, Rates(Decimal("0.5"), Decimal("1"), Decimal("0.05"), Decimal("0.6"), Decimal("0.6")),
              datetime.fromtimestamp((NOV1 + 2 * HOUR) / 1e9, UTC), "test card"),
 ]  # fmt: skip

@@ -551,11 +551,21 @@ def test_settings_read_once_from_the_environment_and_hide_tokens():
     from dashboard.settings import load_settings
 
     s = load_settings({"TOKENLEDGER_ADMIN_TOKEN": "sk-test-not-a-real-key", "TOKENLEDGER_COLLECTOR_URL": "http://h:1/"})
-    assert s.collector_url == "http://h:1" and s.read_bearer == "sk-test-not-a-real-key"
+    assert s.collector_url == "http://h:1" and s.admin_token == "sk-test-not-a-real-key" and s.read_token is None
     assert "sk-test" not in repr(s)
     assert load_settings({}).collector_url == "http://127.0.0.1:4318"
     with pytest.raises(ValueError, match="TOKENLEDGER_DASHBOARD_CACHE_TTL_S"):
         load_settings({"TOKENLEDGER_DASHBOARD_CACHE_TTL_S": "soon"})
+
+
+def test_a_blank_token_is_unset_for_the_dashboard_as_for_the_cli():
+    from dashboard.settings import load_settings
+    from tokenledger.settings import load_settings as cli_settings
+
+    env = {"TOKENLEDGER_ADMIN_TOKEN": "  ", "TOKENLEDGER_READ_TOKEN": " sk-test-not-a-real-key-read \n"}
+    s, cli = load_settings(env), cli_settings(env)
+    assert s.admin_token is None and cli.admin_token is None  # blank: the Review page says no admin token
+    assert s.read_token == cli.read_token == "sk-test-not-a-real-key-read"
 
 
 def test_dashboard_command_runs_streamlit_headless_without_usage_stats():
@@ -584,3 +594,19 @@ def test_charts_build_with_money_as_float_only_in_the_chart():
     bars = charts.priced_vs_estimated(spend.by_layer_with_change(one, spend.empty_spend(["layer"]))).to_dict()
     assert bars["encoding"]["x"]["axis"]["format"] == "$,.2f"
     assert df.schema["cost_usd"] == MONEY  # the caller's frame is untouched
+
+
+def test_a_nullable_money_column_is_summed_as_known_or_unknown_never_zero():
+    rows = pl.DataFrame(
+        {"calls": [2, 3, 4], "saved_usd": [Decimal("1.5"), None, Decimal("0.25")]},
+        schema_overrides={"saved_usd": MONEY},
+    )
+    assert money.known_total(rows, "saved_usd") == (Decimal("1.75"), 3)
+    assert money.format_known(*money.known_total(rows, "saved_usd")) == "$1.75, 3 calls unknown"
+    unknown = rows.with_columns(pl.lit(None, MONEY).alias("saved_usd"))
+    assert money.known_total(unknown, "saved_usd") == (None, 9)
+    assert money.format_known(None, 9) == "unknown"
+    assert money.known_total(rows.clear(), "saved_usd") == (Decimal(0), 0)
+    assert money.format_known(Decimal("2"), 1, prefix="+", suffix="/mo") == "+$2.00/mo, 1 call unknown"
+    with pytest.raises(ValueError, match="known_total"):  # a plain total would read the unknown as $0
+        money.total(rows, "saved_usd")

@@ -3,11 +3,22 @@ against the real collector fed the shared seed), and the polars helpers behind t
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
 import polars as pl
-from test_dashboard_app import HAIKU, IN_PERIOD, SEED, metric, open_app, seeded, seeded_once  # noqa: F401 (fixtures)
+from test_dashboard_app import (  # noqa: F401 (fixtures)
+    HAIKU,
+    IN_PERIOD,
+    SEED,
+    UNPRICED,
+    feed,
+    metric,
+    open_app,
+    seeded,
+    seeded_once,
+)
 
 import rates
 from dashboard import savings
@@ -57,8 +68,10 @@ def test_spend_page_caching_panel_and_focus_download(seeded):  # noqa: F811
     for c in cached:
         r = BOOK.find(c.model, c.start).rates_for(c.input_tokens)
         saved += c.cache_read_tokens * (r.input_usd_per_mtok - r.cache_read_usd_per_mtok) / Decimal(1_000_000)
-    assert metric(at, "Saved by caching") == format_usd(saved)
-    assert metric(at, "Net saved") == format_usd(saved)  # the seed writes nothing to the cache
+    # the seed's unpriced calls (no rate card) are left out of the money, and the tiles say so
+    left_out = sum(1 for c in IN_PERIOD if c.model in UNPRICED)
+    assert metric(at, "Saved by caching") == f"{format_usd(saved)}, {left_out} calls unknown"
+    assert metric(at, "Net saved") == f"{format_usd(saved)}, {left_out} calls unknown"  # the seed writes no cache
     table = at.dataframe[-2].value.to_dict("records")
     row = next(r for r in table if r["model"] == HAIKU and r["layer"] == "chat")
     assert row["cache_read_tokens"] == 10_000 and row["hit_rate"] == 10_000 / 16_000
@@ -119,7 +132,7 @@ def test_whatif_table_scales_the_difference_to_a_month_and_keeps_unknown_unknown
     table = savings.whatif_table(_whatif_rows(), days=15)
     chat_x = table.filter((pl.col("layer") == "chat") & (pl.col("alternative") == "x")).row(0, named=True)
     assert chat_x["monthly_delta_usd"] == Decimal("-3")
-    assert savings.monthly_totals(table) == {"x": Decimal("-1"), "y": None}
+    assert savings.monthly_totals(table) == {"x": (Decimal("-1"), 0), "y": (None, 3)}
     wide = {r["Layer"]: r for r in savings.comparison(table, ["x", "y"]).to_dicts()}
     assert wide["chat"] == {"Layer": "chat", "Now": "$3.00", "x": "$1.50 (-$3.00/mo)", "y": "unknown"}
     assert wide[savings.NONE_LABEL]["x"] == "$2.00 (+$2.00/mo), 1 calls not compared"
@@ -133,3 +146,26 @@ def test_savings_page_on_an_empty_collector_says_so(start_collector, tmp_path, m
         monkeypatch.delenv(name, raising=False)
     at = open_app("savings")
     assert [i.value for i in at.info] == [EMPTY_RANGE]
+
+
+def test_monthly_totals_say_when_calls_are_left_out():
+    rows = _whatif_rows().with_columns(
+        pl.Series("whatif_cost_usd", [Decimal("1.5"), Decimal("2"), Decimal("2")], dtype=MONEY),
+        pl.Series("delta_usd", [Decimal("-1.5"), Decimal("-1"), Decimal("1")], dtype=MONEY),
+        pl.Series("whatif_unknown_calls", [0, 1, 0]),  # y prices 2 of chat's 3 calls
+    )
+    totals = savings.monthly_totals(savings.whatif_table(rows, days=30))
+    assert totals == {"x": (Decimal("-0.5"), 0), "y": (Decimal("-1"), 1)}
+
+
+def test_spend_page_caching_tiles_say_unknown_when_no_call_has_a_card(start_collector, send_spans, tmp_path,
+                                                                      monkeypatch):  # fmt: skip
+    handle = start_collector(tmp_path, mode="thread")
+    unpriced = [dataclasses.replace(c, cache_read_tokens=800) for c in IN_PERIOD if c.model == "grok-9-preview"]
+    feed(handle.url, send_spans, unpriced)
+    monkeypatch.setenv("TOKENLEDGER_COLLECTOR_URL", handle.url)
+    for name in ("TOKENLEDGER_READ_TOKEN", "TOKENLEDGER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    at = open_app("spend")
+    for label in ("Saved by caching", "Cache write premium", "Net saved"):
+        assert metric(at, label) == "unknown"  # not $0.00: no rate card, so the saving is not known

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from rates import RateBook, RateCard
 
+from ..row import CallRow
 from . import _budgets, _cards, _reads, _repricing
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
@@ -90,10 +91,10 @@ class Store:
 
     def insert_calls(
         self,
-        rows: Sequence[dict[str, Any]],
+        rows: Sequence[CallRow],
         *,
         priced_with: RateBook | None = None,
-        reprice: Callable[[RateBook, dict[str, Any]], Any] | None = None,
+        reprice: Callable[[RateBook, CallRow], Any] | None = None,
     ) -> int:
         """Insert call rows in one transaction (dedupe rule applied); returns the rows added.
 

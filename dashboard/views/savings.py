@@ -39,11 +39,12 @@ with ui.guard():
 totals = savings.monthly_totals(table)
 for start in range(0, len(candidates), 4):  # four metrics a row
     for col, name in zip(st.columns(4), candidates[start : start + 4], strict=False):
-        value = totals.get(name)
+        value, unknown = totals.get(name, (None, 0))
         col.metric(
             f"On {name}",
-            money.UNKNOWN if value is None else f"{'+' if value > 0 else ''}{money.format_usd(value)}/mo",
-            help="The monthly difference over all layers against what they cost now (negative: cheaper).",
+            money.format_known(value, unknown, prefix="+" if value and value > 0 else "", suffix="/mo"),
+            help="The monthly difference over all layers against what they cost now (negative: cheaper)"
+            + ("; calls unknown: the candidate has no rate card for them, they are left out." if unknown else "."),
         )
 
 st.subheader("Per layer")

@@ -81,9 +81,17 @@ with ui.guard():
     cache = savings.cache_table(ui.fetch_cache(["model", "layer"], f), ["model", "layer"])
     cache_daily = ui.fetch_cache(["day", "model"], f)
 c1, c2, c3 = st.columns(3)
-c1.metric("Saved by caching", money.format_usd(money.total(cache, "saved_usd")))
-c2.metric("Cache write premium", money.format_usd(money.total(cache, "write_premium_usd")))
-c3.metric("Net saved", money.format_usd(money.total(cache, "net_saved_usd")))
+for col, label, column in zip(
+    (c1, c2, c3), ("Saved by caching", "Cache write premium", "Net saved"), savings.CACHE_MONEY, strict=True
+):
+    amount, left_out = money.known_total(cache, column, unknown_calls="unpriced_calls")
+    col.metric(
+        label,
+        money.format_known(amount, left_out),
+        help="Unknown: no call of the period has a rate card. Calls unknown: calls with no rate card, left out."
+        if amount is None or left_out
+        else None,
+    )
 if not cache_daily.is_empty():
     st.altair_chart(savings.hit_rate_chart(cache_daily, "model"), width="stretch")
 st.dataframe(

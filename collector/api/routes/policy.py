@@ -3,9 +3,9 @@ from fastapi.responses import Response
 
 from ...deps import ReadAuth, StoreDep
 from ..formats import respond
-from ..params import Filter, OutputFormat
+from ..params import Filter, OutputFormat, StrictQuery
 
-router = APIRouter(tags=["read"], dependencies=[ReadAuth])
+router = APIRouter(tags=["read"], dependencies=[ReadAuth, StrictQuery])
 
 
 @router.get("/api/v1/substitutions")
