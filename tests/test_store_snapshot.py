@@ -18,7 +18,7 @@ from helpers.otlp import HAIKU, otlp_json_request, otlp_json_span
 
 from collector.budgets import Budget
 from collector.mapping import map_span
-from collector.otlp import decode
+from collector.otlp import decode_export
 from collector.pricing import price_row
 from collector.store import CallFilter, Store
 
@@ -34,7 +34,7 @@ def _rows(store: Store, n: int, **attrs) -> list:
     ]
     body = json.dumps(otlp_json_request(spans)).encode()
     out = []
-    for span in decode(body, "application/json").resource_spans[0].scope_spans[0].spans:
+    for span in decode_export(body, "application/json").request.resource_spans[0].scope_spans[0].spans:
         row = price_row(store.book, map_span({}, "tests", "1", span))
         row.ingested_at = row.start_time
         out.append(row)
