@@ -31,6 +31,24 @@ class Adapter:
     prefixes: tuple[str, ...] = ()
     """Lower-case model-name prefixes this adapter serves (`claude-`); the longest matching prefix wins."""
 
+    key_env: str = ""
+    """The environment variable of the provider's API key, named in the 503 when it is missing."""
+
+    def credentials(self, settings: Settings) -> tuple[str | None, str | None]:
+        """(API key, base URL) from the call's settings; a base URL of None leaves the SDK's own default."""
+        return None, None
+
+    def sdk_options(self, settings: Settings, model: str) -> dict[str, Any]:
+        """The options every provider SDK takes (key, retries, timeout, base URL); 503 when the key is missing."""
+        api_key, base_url = self.credentials(settings)
+        if not api_key:
+            raise LLMUnavailableError.key_missing(self.key_env, provider=self.name, model=model)
+        options: dict[str, Any] = {"api_key": api_key, "max_retries": settings.max_retries}
+        options["timeout"] = settings.timeout_s
+        if base_url:
+            options["base_url"] = base_url
+        return options
+
     async def complete(
         self,
         settings: Settings,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._adapter import Adapter
 from ._translate import translate_sdk_error
-from .errors import LLMError, LLMUnavailableError
+from .errors import LLMError
 
 if TYPE_CHECKING:
     import anthropic
@@ -96,24 +96,17 @@ class AnthropicAdapter(Adapter):
     label = "Anthropic"
     prefixes = ("claude-",)
 
-    def _options(self, settings: Settings, model: str) -> dict[str, Any]:
-        """The SDK options both the client and ChatAnthropic take (ChatAnthropic by its field aliases)."""
-        if not settings.anthropic_api_key:
-            raise LLMUnavailableError.key_missing("ANTHROPIC_API_KEY", provider=self.name, model=model)
-        options: dict[str, Any] = {
-            "api_key": settings.anthropic_api_key,
-            "max_retries": settings.max_retries,
-            "timeout": settings.timeout_s,
-        }
-        if settings.anthropic_base_url:  # else the SDK's default (and its own ANTHROPIC_BASE_URL reading)
-            options["base_url"] = settings.anthropic_base_url
-        return options
+    key_env = "ANTHROPIC_API_KEY"
+
+    def credentials(self, settings: Settings) -> tuple[str | None, str | None]:
+        # No base URL: the SDK's default (and its own ANTHROPIC_BASE_URL reading).
+        return settings.anthropic_api_key, settings.anthropic_base_url
 
     def client(
         self, settings: Settings, model: str, http_client: httpx2.AsyncClient | None = None
     ) -> anthropic.AsyncAnthropic:
         """An AsyncAnthropic for `settings`, with the SDK's own tracing off (our span is the one span of spend)."""
-        options = self._options(settings, model) | {"open_telemetry": False}
+        options = self.sdk_options(settings, model) | {"open_telemetry": False}
         import anthropic  # deferred: see the module docstring
 
         if http_client is not None:
@@ -153,7 +146,7 @@ class AnthropicAdapter(Adapter):
 
     def chat_model(self, settings: Settings, model: str, **kwargs: Any) -> ChatAnthropic:
         """A ChatAnthropic whose SDK client does not trace itself."""
-        return _chat_anthropic_class()(model=model, **self._options(settings, model), **kwargs)
+        return _chat_anthropic_class()(model=model, **self.sdk_options(settings, model), **kwargs)
 
     def translate(self, exc: BaseException, model: str) -> LLMError | None:
         if isinstance(exc, LLMError):  # ours already (a missing key): no need to load the SDK

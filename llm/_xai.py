@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._adapter import Adapter
 from ._translate import translate_sdk_error
 from ._usage import apply_langchain_usage
-from .errors import LLMError, LLMUnavailableError
+from .errors import LLMError
 
 if TYPE_CHECKING:
     import httpx2
@@ -34,17 +34,10 @@ class XAIAdapter(Adapter):
     label = "xAI"
     prefixes = ("grok-",)
 
-    def _options(self, settings: Settings, model: str) -> dict[str, Any]:
-        if not settings.xai_api_key:
-            raise LLMUnavailableError.key_missing("XAI_API_KEY", provider=self.name, model=model)
-        options: dict[str, Any] = {
-            "api_key": settings.xai_api_key,
-            "max_retries": settings.max_retries,
-            "timeout": settings.timeout_s,
-        }
-        if settings.xai_base_url:
-            options["base_url"] = settings.xai_base_url
-        return options
+    key_env = "XAI_API_KEY"
+
+    def credentials(self, settings: Settings) -> tuple[str | None, str | None]:
+        return settings.xai_api_key, settings.xai_base_url
 
     def chat_model(
         self,
@@ -56,7 +49,7 @@ class XAIAdapter(Adapter):
         **kwargs: Any,
     ) -> ChatXAI:
         """A ChatXAI on cached OpenAI SDK clients (one pool per key, base URL and event loop)."""
-        options = self._options(settings, model)
+        options = self.sdk_options(settings, model)
         import openai  # deferred: see the module docstring
         from langchain_xai import ChatXAI
 
