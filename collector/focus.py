@@ -1,7 +1,9 @@
 """The spend as a FOCUS 1.2 cost-and-usage dataset (https://focus.finops.org), for FinOps tools.
 
-One row per day, service, layer, environment, model, rate card, tier and charge component (uncached input, cache
-read, cache write, output). Token counts are the consumed quantity; the pricing unit is `1000000 Tokens` (FOCUS unit
+One row per day, service, layer, environment, the four attribution dimensions, model, rate card, long-context tier,
+service tier and charge component (uncached input, cache read, 5-minute and 1-hour cache write, output, web search).
+A service tier's multiplier (batch, fast) is applied to the card's rates, as `rates` prices the calls; web searches
+are priced per `1000 Requests`. Token counts are the consumed quantity; the pricing unit is `1000000 Tokens` (FOCUS unit
 format), so `ListUnitPrice` is the card's USD-per-million rate and `ListCost = PricingQuantity * ListUnitPrice`.
 
 Estimates are never billed: a row of calls with no card for their model (`x_PricingUnknown = true`) has
@@ -34,6 +36,7 @@ COMPONENTS = (  # (component, token column, rate field, SkuMeter)
     ("input", "input_tokens", "input_usd_per_mtok", "Input Tokens"),
     ("cache_read", "cache_read_tokens", "cache_read_usd_per_mtok", "Cache Read Tokens"),
     ("cache_write", "cache_write_tokens", "cache_write_usd_per_mtok", "Cache Write Tokens"),
+    ("cache_write_1h", "cache_write_1h_tokens", "cache_write_1h_usd_per_mtok", "Cache Write Tokens (1 hour)"),
     ("output", "output_tokens", "output_usd_per_mtok", "Output Tokens"),
 )
 _PROVIDERS = {"anthropic": "Anthropic", "x_ai": "xAI", "xai": "xAI", "openai": "OpenAI"}
@@ -103,6 +106,7 @@ _ONE_TOKEN = {  # one token of each component, as `rates.Usage` counts it (input
     "input": Usage(1, 0),
     "cache_read": Usage(1, 0, cache_read_tokens=1),
     "cache_write": Usage(1, 0, cache_write_tokens=1),
+    "cache_write_1h": Usage(1, 0, cache_write_tokens=1, cache_write_1h_tokens=1),
     "output": Usage(0, 1),
 }
 
@@ -123,6 +127,25 @@ def _estimate_split(book: RateBook, at: datetime, row: dict[str, Any]) -> dict[s
     return parts
 
 
+WEB_SEARCH = "web_search"
+"""The charge component of server-side web searches: priced per 1,000 requests, apart from tokens."""
+_TAGS = ("layer", "service", "environment", "team", "cost_center", "customer", "feature")
+_PER_KCOUNT = Decimal(1000)
+
+
+def _charges(row: dict[str, Any], rates: Any, card: Any):
+    """(component, quantity, rate or None, quantity per pricing unit, SkuMeter, PricingUnit) of each charge a row
+    has: its token components at the card's (tiered) rates, then its web searches at the card's per-search price.
+    An estimated row has no rate; a search price the card lacks is unknown (None), never 0."""
+    for component, column, field, meter in COMPONENTS:
+        if row[column]:
+            rate = getattr(rates, field) if rates is not None else None
+            yield component, row[column], rate, _PER_MTOK, meter, "1000000 Tokens"
+    if row["web_search_requests"]:
+        rate = card.web_search_usd_per_kcount if card is not None else None
+        yield WEB_SEARCH, row["web_search_requests"], rate, _PER_KCOUNT, "Web Search Requests", "1000 Requests"
+
+
 def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
     """FOCUS rows from the store's usage sums (`collector.store._focus.usage`)."""
     by_id = {c.card_id: c for c in book.cards}
@@ -137,22 +160,20 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
         estimates: dict[str, Decimal] = {}
         if known:
             rates = card.long_context.rates if row["long_context"] and card.long_context else card.rates
+            rates = rates.scaled(card.tier_multiplier(row["service_tier"]))  # batch, fast, ...: as rates prices it
         else:
             estimates = _estimate_split(book, start, row)
         provider_key = (row["provider"] or "").lower()
         provider = _PROVIDERS.get(provider_key, row["provider"] or "Unknown")
         sku = card.model if known else (row["model"] or "unknown")
-        tier = "/long_context" if row["long_context"] else ""
-        tags = {k: row[k] for k in ("layer", "service", "environment") if row[k] is not None} | {
-            "model": row["model"] or "unknown"
-        }
-        for component, column, field, meter in COMPONENTS:
-            tokens = row[column]
-            if not tokens:
-                continue
-            rate: Decimal | None = getattr(rates, field) if rates is not None else None
+        tier = ("/long_context" if row["long_context"] else "") + (
+            "" if row["service_tier"] == "standard" else f"/{row['service_tier']}"
+        )
+        tags = {k: row[k] for k in _TAGS if row[k] is not None} | {"model": row["model"] or "unknown"}
+        for component, tokens, rate, per, meter, unit in _charges(row, rates, card):
             # Exact for rates of up to 6 decimals per million; a finer rate is rounded to the stored 12 decimals.
-            billed = money(tokens * rate / _PER_MTOK) if rate is not None else Decimal(0)
+            billed = money(tokens * rate / per) if rate is not None else Decimal(0)
+            priced = rate is not None
             out.append(
                 {
                     "BilledCost": billed,
@@ -169,19 +190,19 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
                     "ChargePeriodStart": start,
                     "ChargePeriodEnd": start + timedelta(days=1),
                     "ConsumedQuantity": Decimal(tokens),
-                    "ConsumedUnit": "Tokens",
+                    "ConsumedUnit": "Requests" if component == WEB_SEARCH else "Tokens",
                     "ContractedCost": billed,
-                    "ContractedUnitPrice": rate if known else None,
+                    "ContractedUnitPrice": rate if priced else None,
                     "EffectiveCost": billed,
                     # The provider's invoice number is not known to the ledger: issuer and billing month stand in.
                     "InvoiceId": f"{provider}-{period_start:%Y-%m}",
                     "InvoiceIssuerName": provider,
                     "ListCost": billed,
-                    "ListUnitPrice": rate if known else None,
-                    "PricingCategory": "Standard" if known else None,
+                    "ListUnitPrice": rate if priced else None,
+                    "PricingCategory": "Standard" if priced else None,
                     "PricingCurrency": "USD",
-                    "PricingQuantity": Decimal(tokens) / _PER_MTOK,
-                    "PricingUnit": "1000000 Tokens",
+                    "PricingQuantity": Decimal(tokens) / per,
+                    "PricingUnit": unit,
                     "ProviderName": provider,
                     "PublisherName": provider,
                     "ServiceCategory": "AI and Machine Learning",
@@ -189,17 +210,17 @@ def focus_rows(usage: pa.Table, book: RateBook) -> pa.Table:
                     "ServiceSubcategory": "Generative AI",
                     "SkuId": f"{sku}/{component}",
                     "SkuMeter": meter,
-                    "SkuPriceId": f"{card.card_id}/{component}{tier}" if known else None,
+                    "SkuPriceId": f"{card.card_id}/{component}{tier}" if priced and card is not None else None,
                     "SubAccountId": row["service"],
                     "SubAccountName": row["service"],
                     "Tags": json.dumps(tags, sort_keys=True),
-                    "x_PricingUnknown": not known,
-                    "x_EstimatedCost": None if known else estimates[component],
+                    "x_PricingUnknown": not priced,
+                    "x_EstimatedCost": None if known else estimates.get(component),
                     "x_Model": row["model"],
                     "x_RateCardId": row["card_id"],
                     "x_ChargeComponent": component,
                     "x_Calls": row["calls"],
-                    "x_Tokens": tokens,
+                    "x_Tokens": None if component == WEB_SEARCH else tokens,
                 }
             )
     return pa.Table.from_pylist(out, schema=SCHEMA)

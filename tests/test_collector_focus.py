@@ -21,6 +21,7 @@ from helpers.otlp import otlp_json_request
 from test_collector_api import HOUR, NOV1, NOV2, _call
 
 import rates
+from tokenledger import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATOR_VENV = Path(os.environ.get("FOCUS_VALIDATOR_VENV", ROOT / ".venv-focus"))
@@ -265,3 +266,48 @@ def test_finance_routes_need_the_read_token(tmp_path):
             assert ok.status_code == 200, (path, ok.text)
     finally:
         collector.stop()
+
+
+def test_one_hour_writes_tiers_and_web_searches_reconcile(tmp_path):
+    """Calls priced with the issue-17 card fields (1-hour cache writes, the batch multiplier, web searches per
+    1,000) export at the same figures `rates` priced them at: BilledCost per call equals `price_call`'s cost."""
+    at = datetime(2026, 11, 10, 12, tzinfo=UTC)  # after 2026-10-14, when sonnet-4-5's card gains its batch tier
+    start_ns = int(at.timestamp() * 1e9)
+    usage = rates.Usage(120_000, 800, cache_write_tokens=100_000, cache_write_1h_tokens=60_000, web_search_requests=3)
+    calls = [("f100000000000001", "batch"), ("f100000000000002", None)]
+    spans = [
+        _call(sid, SONNET, start_ns + i * HOUR, layer="drafts", tokens=(usage.input_tokens, usage.output_tokens), **{
+            "gen_ai.usage.cache_creation.input_tokens": usage.cache_write_tokens,
+            contract.CACHE_WRITE_1H_TOKENS: usage.cache_write_1h_tokens,
+            contract.WEB_SEARCH_REQUESTS: usage.web_search_requests,
+            **({contract.SERVICE_TIER: tier} if tier else {}),
+        })
+        for i, (sid, tier) in enumerate(calls)
+    ]  # fmt: skip
+    collector = launch_collector(tmp_path, mode="thread")
+    try:
+        body = otlp_json_request(spans, resource={"service.name": "w"})
+        response = httpx.post(collector.url + "/v1/traces", json=body)
+        assert response.status_code == 200, response.text
+        day = {"start": "2026-11-10", "end": "2026-11-10"}
+        export = httpx.get(collector.url + "/api/v1/export/focus", params={**day, "format": "csv"}, timeout=30)
+        assert export.status_code == 200, export.text
+        rows = list(csv.DictReader(io.StringIO(export.text)))
+        spend = httpx.get(collector.url + "/api/v1/spend", params={**day, "group_by": "none"}, timeout=10).json()
+    finally:
+        collector.stop()
+    book = rates.default_book()
+    want = {
+        tier or "standard": rates.price_call(book, SONNET, usage, at=at, service_tier=tier).cost_usd
+        for _, tier in calls
+    }
+    assert want["batch"] < want["standard"]  # the tier applies: the test would not tell otherwise
+    billed = {"batch": Decimal(0), "standard": Decimal(0)}
+    for r in rows:
+        billed["batch" if r["SkuPriceId"].endswith("/batch") else "standard"] += Decimal(r["BilledCost"])
+    assert billed == want
+    assert sum(billed.values()) == Decimal(spend["rows"][0]["priced_cost_usd"])
+    components = {r["x_ChargeComponent"] for r in rows}
+    assert {"cache_write", "cache_write_1h", "web_search"} <= components
+    searches = [r for r in rows if r["x_ChargeComponent"] == "web_search"]
+    assert all(r["PricingUnit"] == "1000 Requests" and r["ConsumedUnit"] == "Requests" for r in searches)

@@ -13,6 +13,7 @@ from test_collector_api import HOUR, NOV1, _call
 
 import rates
 from rates import RateCard, Rates
+from tokenledger import contract
 
 SONNET, HAIKU, GROK = "claude-sonnet-4-5", "claude-haiku-4-5", "grok-4-fast-non-reasoning"
 NOCACHE = "nocache-model"  # a card added in the test, whose cache rates are its input rate
@@ -226,3 +227,37 @@ def test_cache_savings_per_layer(api):
 def test_cache_hit_rate_over_time(api):
     rows = _get(api, "/api/v1/cache", group_by="day,model", model=HAIKU)["rows"]
     assert [(r["day"], r["model"], r["cache_read_tokens"]) for r in rows] == [("2025-11-01", HAIKU, 11_000)]
+
+
+def test_cache_savings_count_one_hour_writes_at_their_rate_and_the_tier(tmp_path):
+    """Saved = reads at the input rate minus their cost; premium = writes minus their cost at the input rate, 1-hour
+    writes at the 1-hour rate; both at the call's service tier. Figures from `rates.price_call` on the same tokens."""
+    at = datetime(2026, 11, 10, 12, tzinfo=UTC)  # sonnet-4-5's card has a batch tier from 2026-10-14
+    model, tier = "claude-sonnet-4-5", "batch"
+    full = rates.Usage(120_000, 0, cache_read_tokens=10_000, cache_write_tokens=100_000, cache_write_1h_tokens=60_000)
+    span = _call("c100000000000001", model, int(at.timestamp() * 1e9), layer="chat", tokens=(120_000, 0), **{
+        "gen_ai.usage.cache_read.input_tokens": full.cache_read_tokens,
+        "gen_ai.usage.cache_creation.input_tokens": full.cache_write_tokens,
+        contract.CACHE_WRITE_1H_TOKENS: full.cache_write_1h_tokens,
+        contract.SERVICE_TIER: tier,
+    })  # fmt: skip
+    collector = launch_collector(tmp_path, mode="thread")
+    try:
+        body = otlp_json_request([span], resource={"service.name": "bff"})
+        assert httpx.post(collector.url + "/v1/traces", json=body).status_code == 200
+        (row,) = httpx.get(
+            collector.url + "/api/v1/cache", params={"start": "2026-11-10", "end": "2026-11-10"}, timeout=10
+        ).json()["rows"]
+    finally:
+        collector.stop()
+
+    def cost(usage: rates.Usage) -> Decimal:
+        return rates.price_call(rates.default_book(), model, usage, at=at, service_tier=tier).cost_usd
+
+    plain = rates.Usage(120_000, 0)
+    saved = cost(plain) - cost(rates.Usage(120_000, 0, cache_read_tokens=10_000))
+    premium = cost(rates.Usage(120_000, 0, cache_write_tokens=100_000, cache_write_1h_tokens=60_000)) - cost(plain)
+    at_5m = cost(rates.Usage(120_000, 0, cache_write_tokens=100_000)) - cost(plain)
+    assert premium > at_5m  # the 1-hour rate is dearer: a 1.25x premium would pass unnoticed otherwise
+    assert (Decimal(row["saved_usd"]), Decimal(row["write_premium_usd"])) == (saved, premium)
+    assert Decimal(row["net_saved_usd"]) == saved - premium

@@ -194,6 +194,14 @@ def _rate_sql(card: RateCard, pick: Callable[[Rates], Decimal]) -> tuple[str, li
     ]
 
 
+def _multiplier_sql(card: RateCard) -> tuple[str, list[Any]]:
+    """The card's multiplier for the row's service tier (batch, fast, ...; 1 for standard or a tier it lacks)."""
+    if not card.service_tiers:
+        return "1", []
+    cases = " ".join(f"WHEN ? THEN ?::{RATE_SQL}" for _ in card.service_tiers)
+    return f"(CASE service_tier {cases} ELSE 1 END)", [v for pair in card.service_tiers for v in pair]
+
+
 CACHE_MONEY = ("saved_usd", "write_premium_usd", "net_saved_usd")
 
 
@@ -243,14 +251,17 @@ def cache(query: Query, book: RateBook, where: CallFilter, group_by: Sequence[st
         inp, inp_p = _rate_sql(card, lambda r: r.input_usd_per_mtok)
         read, read_p = _rate_sql(card, lambda r: r.cache_read_usd_per_mtok)
         write, write_p = _rate_sql(card, lambda r: r.cache_write_usd_per_mtok)
+        write_1h, write_1h_p = _rate_sql(card, lambda r: r.cache_write_1h_usd_per_mtok)
+        tier, tier_p = _multiplier_sql(card)
         rows = _rows(
             query,
             group_by,
             f"""SELECT {select}
-                coalesce(sum(CAST(cache_read_tokens * ({inp} - {read}) AS {MONEY})), 0) AS saved,
-                coalesce(sum(CAST(cache_write_tokens * ({write} - {inp}) AS {MONEY})), 0) AS premium
+                coalesce(sum(CAST(cache_read_tokens * ({inp} - {read}) * {tier} AS {MONEY})), 0) AS saved,
+                coalesce(sum(CAST(((cache_write_tokens - cache_write_1h_tokens) * ({write} - {inp})
+                    + cache_write_1h_tokens * ({write_1h} - {inp})) * {tier} AS {MONEY})), 0) AS premium
             FROM calls {_and(clause, "card_id = ? AND NOT pricing_unknown")} {group}""",
-            [*inp_p, *read_p, *write_p, *inp_p, *params, card_id],
+            [*inp_p, *read_p, *tier_p, *write_p, *inp_p, *write_1h_p, *inp_p, *tier_p, *params, card_id],
         )
         for key, row in rows.items():
             acc = money.setdefault(key, [Decimal(0), Decimal(0)])
