@@ -30,6 +30,16 @@ TIER_LABELS = {
         for name, label in RATE_LABELS.items()
     },
 }
+CACHE_1H = "cache_write_1h_usd_per_mtok"
+WEB_SEARCH = "web_search_usd_per_kcount"
+SERVICE_TIERS = "service_tiers"
+OPTIONAL_LABELS = {
+    CACHE_1H: "1-hour cache write, USD per million tokens (blank: the cache write rate)",
+    f"long_context_{CACHE_1H}": "Long-context 1-hour cache write rate, USD per Mtok (blank: tier cache write rate)",
+    WEB_SEARCH: "Web search, USD per 1,000 searches (blank: searches not priced)",
+    SERVICE_TIERS: "Service tiers, multipliers of every rate (e.g. batch=0.5, fast=2; blank: none)",
+}
+"""Optional card fields (docs/rates.md): prefilled from the suggestion, sent only when filled in."""
 _QUEUE_SCHEMA = {
     "model": pl.String(),
     "provider": pl.String(),
@@ -104,6 +114,14 @@ def form_defaults(entry: Mapping[str, Any]) -> dict[str, str]:
     threshold = tier.get("above_input_tokens")
     out[TIER_THRESHOLD] = "" if threshold is None else str(threshold)
     out |= {f"long_context_{f}": _rate_text(tier.get(f)) for f in RATE_FIELDS}
+    # The suggestion's other prices come along too, or a card applied here would bill them at the base rates.
+    out[CACHE_1H] = _rate_text(suggested.get(CACHE_1H))
+    out[f"long_context_{CACHE_1H}"] = _rate_text(tier.get(CACHE_1H))
+    out[WEB_SEARCH] = _rate_text(suggested.get(WEB_SEARCH))
+    # A multiplier the card cannot hold exactly (genai-prices' priority price for some models is 1.666...x) is left
+    # out: the collector refuses more than 12 decimals, and a rounded one would be a price nobody published.
+    tiers = {n: f for n, f in (suggested.get(SERVICE_TIERS) or {}).items() if _exact(f)}
+    out[SERVICE_TIERS] = ", ".join(f"{name}={_rate_text(factor)}" for name, factor in tiers.items())
     first = _instant(entry.get("first_seen"))
     out["effective_from"] = (first.date() if first else date.today()).isoformat()
     source = suggested.get("source") if isinstance(suggested, Mapping) else None
@@ -140,6 +158,12 @@ def scope_text(model: str) -> str:
     )
 
 
+def _exact(value: Any) -> bool:
+    """Whether a suggested number fits a card: at most 12 decimals."""
+    exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -12
+
+
 def _rate_text(value: Any) -> str:
     if value is None:
         return ""
@@ -156,9 +180,15 @@ def card_payload(model: str, fields: Mapping[str, str], provider: str | None = N
     if provider:
         body["provider"] = provider
     body |= _rates(fields, "")
+    body |= _optional_price(fields, CACHE_1H, "1-hour cache write")
     tier = _tier(fields)
     if tier is not None:
-        body["long_context"] = tier
+        lc_1h = _optional_price(fields, f"long_context_{CACHE_1H}", "Long-context 1-hour cache write")
+        body["long_context"] = tier | ({CACHE_1H: lc_1h[f"long_context_{CACHE_1H}"]} if lc_1h else {})
+    body |= _optional_price(fields, WEB_SEARCH, "Web search")
+    tiers = _service_tiers(fields.get(SERVICE_TIERS) or "")
+    if tiers:
+        body[SERVICE_TIERS] = tiers
     try:
         body["effective_from"] = date.fromisoformat((fields.get("effective_from") or "").strip()).isoformat()
     except ValueError:
@@ -188,11 +218,40 @@ def _rates(fields: Mapping[str, str], prefix: str) -> dict[str, str]:
     return out
 
 
+def _number(label: str, text: str) -> str:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{label} is not a number: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{label} must be a number >= 0, got {text!r}")
+    return format(value, "f")
+
+
+def _optional_price(fields: Mapping[str, str], name: str, label: str) -> dict[str, str]:
+    """`{name: price}` when the field is filled in, else nothing (the collector's default applies)."""
+    text = (fields.get(name) or "").strip()
+    return {name: _number(f"{label} rate", text)} if text else {}
+
+
+def _service_tiers(text: str) -> dict[str, str]:
+    """`batch=0.5, fast=2` as `{"batch": "0.5", "fast": "2"}` (the collector checks the tier names)."""
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, factor = part.partition("=")
+        if not sep or not name.strip() or not factor.strip():
+            raise ValueError(f"Service tiers must read like batch=0.5, fast=2; got {part!r}")
+        out[name.strip()] = _number(f"Service tier {name.strip()!r} multiplier", factor.strip())
+    return out
+
+
 def _tier(fields: Mapping[str, str]) -> dict[str, Any] | None:
     """The `long_context` table, or None when the threshold and the tier's rates are all blank."""
     threshold = (fields.get(TIER_THRESHOLD) or "").strip()
     if not threshold:
-        if any((fields.get(f) or "").strip() for f in TIER_FIELDS):
+        if any((fields.get(f) or "").strip() for f in (*TIER_FIELDS, f"long_context_{CACHE_1H}")):
             raise ValueError("Long-context rates need a threshold (above how many input tokens they apply)")
         return None
     if not threshold.isascii() or not threshold.isdigit():

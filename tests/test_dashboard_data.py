@@ -610,3 +610,28 @@ def test_a_nullable_money_column_is_summed_as_known_or_unknown_never_zero():
     assert money.format_known(Decimal("2"), 1, prefix="+", suffix="/mo") == "+$2.00/mo, 1 call unknown"
     with pytest.raises(ValueError, match="known_total"):  # a plain total would read the unknown as $0
         money.total(rows, "saved_usd")
+
+
+def test_the_card_form_carries_one_hour_writes_web_search_and_tiers_from_the_suggestion():
+    """A card applied from Review keeps the suggestion's other prices (1-hour cache writes, web search, service
+    tiers), or the calls would be billed at the base rates; a multiplier a card cannot hold is left out."""
+    suggested = {
+        "input_usd_per_mtok": "3", "output_usd_per_mtok": "15", "cache_read_usd_per_mtok": "0.3",
+        "cache_write_usd_per_mtok": "3.75", "cache_write_1h_usd_per_mtok": "6", "web_search_usd_per_kcount": "10",
+        "service_tiers": {"batch": "0.5", "priority": "1.666666666666666666666666667"},
+        "long_context": {"above_input_tokens": 200000, "input_usd_per_mtok": "6", "output_usd_per_mtok": "22.5",
+                         "cache_read_usd_per_mtok": "0.6", "cache_write_usd_per_mtok": "7.5",
+                         "cache_write_1h_usd_per_mtok": "12"},
+    }  # fmt: skip
+    fields = review.form_defaults({"model": "claude-x", "suggested": suggested, "first_seen": "2026-11-01T00:00:00Z"})
+    assert fields[review.SERVICE_TIERS] == "batch=0.5"
+    body = review.card_payload("claude-x", fields)
+    assert body["cache_write_1h_usd_per_mtok"] == "6" and body["web_search_usd_per_kcount"] == "10"
+    assert body["service_tiers"] == {"batch": "0.5"}
+    assert body["long_context"]["cache_write_1h_usd_per_mtok"] == "12"
+    with pytest.raises(ValueError, match="Service tiers must read like"):
+        review.card_payload("claude-x", fields | {review.SERVICE_TIERS: "batch"})
+    blank = fields | {review.CACHE_1H: "", review.WEB_SEARCH: "", review.SERVICE_TIERS: ""}
+    assert not {"cache_write_1h_usd_per_mtok", "web_search_usd_per_kcount", "service_tiers"} & set(
+        review.card_payload("claude-x", blank)
+    )  # blank: the collector's defaults (the cache-write rate; searches unpriced; no tiers)

@@ -116,6 +116,15 @@ with st.container(border=True):
             fields[name] = tier_cols[i % 2].text_input(
                 review.TIER_LABELS[name], value=defaults[name], key=f"card_{model}_{name}"
             )
+        name = f"long_context_{review.CACHE_1H}"
+        fields[name] = st.text_input(review.OPTIONAL_LABELS[name], value=defaults[name], key=f"card_{model}_{name}")
+    optional = (review.CACHE_1H, review.WEB_SEARCH, review.SERVICE_TIERS)
+    with st.expander("1-hour cache writes, web search, service tiers (optional)",
+                     expanded=any(defaults[name] for name in optional)):  # fmt: skip
+        for name in optional:
+            fields[name] = st.text_input(
+                review.OPTIONAL_LABELS[name], value=defaults[name], key=f"card_{model}_{name}"
+            )
     fields["note"] = st.text_input("Note", value=defaults["note"], key=f"card_{model}_note")
     try:
         payload, invalid = review.card_payload(model, fields, provider=entry.get("provider")), None
