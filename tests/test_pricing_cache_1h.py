@@ -6,10 +6,10 @@ import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import genai_prices
 import pytest
 from helpers.llm import only_llm_span
 from helpers.otlp import otlp_json_request, otlp_json_span
+from helpers.pricing import genai_price
 
 from llm import simple_complete, stream_chat
 from rates import RateBook, Usage, card_from_mapping, default_book, load_cards, money, price_call
@@ -22,14 +22,7 @@ log = logging.getLogger("test.cache_1h")
 
 
 def _theirs(model: str, usage: Usage, at: datetime = AT, **context: str) -> Decimal:
-    theirs = genai_prices.Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cache_write_1h_tokens=usage.cache_write_1h_tokens,
-    )
-    return genai_prices.calc_price(theirs, model, genai_request_timestamp=at, price_context=context or None).total_price
+    return genai_price(model, usage, at, context)
 
 
 def test_the_issue_example_sonnet_4_5_one_hour_writes_cost_what_genai_prices_says():

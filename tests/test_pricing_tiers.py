@@ -7,10 +7,10 @@ import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import genai_prices
 import pytest
 from helpers.llm import only_llm_span
 from helpers.otlp import otlp_json_request, otlp_json_span
+from helpers.pricing import genai_price
 
 from llm import simple_complete
 from rates import CardFileError, RateBook, Usage, card_from_mapping, default_book, money, price_call
@@ -29,15 +29,7 @@ log = logging.getLogger("test.tiers")
 
 
 def _theirs(model: str, usage: Usage, tier: str | None, at: datetime = AT) -> Decimal:
-    theirs = genai_prices.Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cache_write_1h_tokens=usage.cache_write_1h_tokens,
-    )
-    context = CONTEXT.get(tier or "")
-    return genai_prices.calc_price(theirs, model, genai_request_timestamp=at, price_context=context).total_price
+    return genai_price(model, usage, at, CONTEXT.get(tier or ""))
 
 
 def test_every_tiered_card_equals_calc_price_for_batch_and_fast():

@@ -6,10 +6,10 @@ import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import genai_prices
 import pytest
 from helpers.llm import only_llm_span
 from helpers.otlp import otlp_json_request, otlp_json_span
+from helpers.pricing import genai_price
 
 from llm import simple_complete
 from rates import RateBook, Usage, card_from_mapping, default_book, money, price_call
@@ -21,15 +21,7 @@ log = logging.getLogger("test.web_search")
 
 
 def _theirs(model: str, usage: Usage, at: datetime = AT, **context: str) -> Decimal:
-    theirs = genai_prices.Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cache_write_1h_tokens=usage.cache_write_1h_tokens,
-        web_searches=usage.web_search_requests,
-    )
-    return genai_prices.calc_price(theirs, model, genai_request_timestamp=at, price_context=context or None).total_price
+    return genai_price(model, usage, at, context)
 
 
 def test_every_card_with_a_search_price_equals_calc_price_batch_included():
