@@ -116,3 +116,29 @@ def test_a_budgets_spend_and_forecast_read_one_snapshot(monkeypatch, store):
     during = budgets.measure(store, budget, now)
     assert during == before
     assert during.forecast.spent_usd == during.spent_usd > 0
+
+
+def test_close_waits_for_a_read_in_flight_and_refuses_new_ones(store):
+    """Shutdown during a read (a budget evaluation's thread, a request being answered): DuckDB refuses to close a
+    connection while one of its cursors runs a query, and an in-flight read should finish, not fail."""
+    import threading
+
+    from collector.store import StoreError
+
+    with store.snapshot() as view:
+        closer = threading.Thread(target=store.close)
+        closer.start()
+        for _ in range(10_000):  # until close() has begun: new reads are refused from then on
+            try:
+                store.ping()
+            except StoreError:
+                break
+            closer.join(0.001)
+        else:
+            pytest.fail("close() never began refusing reads")
+        assert closer.is_alive()  # still waiting for this read
+        assert view.spend(["layer"], CallFilter()).column("calls").to_pylist() == [3]
+    closer.join(30)
+    assert not closer.is_alive()
+    with pytest.raises(StoreError):
+        store.ping()

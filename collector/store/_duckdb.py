@@ -4,6 +4,10 @@ Writes are serialised by a lock (one DuckDB connection must not be used by two w
 own cursor each, so they run beside a write; a read of several queries runs them in one transaction
 (`snapshot()`), so that rows committed meanwhile cannot enter some of its figures and not others. Every DuckDB
 failure is raised as `StoreError`.
+
+Closing waits for the reads in flight: DuckDB refuses to close a connection while one of its cursors runs a query
+("connection is busy with another call"), and a read that started before shutdown (a budget evaluation in its
+thread, a request being answered) should finish rather than fail. A read begun after `close()` is a `StoreError`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from ._migrations import migrate
 from ._view import STORE_FAILURES, ReadView
 
 log = logging.getLogger("collector.store")
+CLOSE_WAIT_S = 30.0
+"""How long `close()` waits for reads in flight before it closes anyway."""
 
 
 class StoreError(Exception):
@@ -46,6 +52,8 @@ class Store:
         self.path = path
         self._write_lock = threading.Lock()
         self._closed = False
+        self._readers = 0
+        self._idle = threading.Condition()
         self._book = RateBook(_cards.load_stored_cards(con))
 
     @classmethod
@@ -68,17 +76,23 @@ class Store:
         return cls(con, target)
 
     def close(self) -> None:
-        """Checkpoint, then close: after a clean stop the .duckdb file holds everything and no WAL is left.
-        Closing twice is harmless."""
-        with self._write_lock:
+        """Refuse new reads, wait for those in flight, checkpoint, then close: after a clean stop the .duckdb file
+        holds everything and no WAL is left. Closing twice is harmless."""
+        with self._idle:  # not under the write lock: a read may end with a write (a budget's alert)
             if self._closed:
                 return
             self._closed = True
+            if not self._idle.wait_for(lambda: self._readers == 0, timeout=CLOSE_WAIT_S):
+                log.warning("closing with %d reads still running after %.0f s", self._readers, CLOSE_WAIT_S)
+        with self._write_lock:
             try:
                 self._con.execute("CHECKPOINT")
             except duckdb.Error as exc:  # the WAL still holds every committed row; it is replayed at next start
                 log.warning("checkpoint at close failed: %s", exc)
-            self._con.close()
+            try:
+                self._con.close()
+            except duckdb.Error as exc:  # only when the wait ran out; the process is stopping anyway
+                log.warning("close failed: %s", exc)
 
     @property
     def book(self) -> RateBook:
@@ -117,29 +131,26 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """Run one read query on a fresh cursor; the result as an Arrow table. A read of several queries uses
         `snapshot()` instead, so that they all see the same rows."""
-        cur = self._cursor()
-        try:
-            return cur.sql(sql, params=list(params)).to_arrow_table()
-        except STORE_FAILURES as exc:
-            raise StoreError(str(exc)) from exc
-        finally:
-            cur.close()
+        with self._reading() as cur:
+            try:
+                return cur.sql(sql, params=list(params)).to_arrow_table()
+            except STORE_FAILURES as exc:
+                raise StoreError(str(exc)) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[ReadView]:
         """A read view on one transaction: its queries see the calls committed when its first query ran, none
         ingested later, and the rate book as it was when the view opened. Nothing is written; it is rolled back."""
         book = self._book
-        cur = self._cursor()
-        try:
+        with self._reading() as cur:
             try:
-                cur.begin()
-            except duckdb.Error as exc:
-                raise StoreError(str(exc)) from exc
-            yield ReadView(cur, book, StoreError)
-        finally:
-            _rollback(cur)
-            cur.close()
+                try:
+                    cur.begin()
+                except duckdb.Error as exc:
+                    raise StoreError(str(exc)) from exc
+                yield ReadView(cur, book, StoreError)
+            finally:
+                _rollback(cur)
 
     def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
         """Calls, tokens and cost (priced and estimated apart) per group."""
@@ -195,13 +206,11 @@ class Store:
         before = self._book
         book = RateBook([*before.cards, card])
         if dry_run:
-            cur = self._cursor()
-            try:
-                return _repricing.preview_card(cur, before, book, card)
-            except STORE_FAILURES as exc:
-                raise StoreError(str(exc)) from exc
-            finally:
-                cur.close()
+            with self._reading() as cur:
+                try:
+                    return _repricing.preview_card(cur, before, book, card)
+                except STORE_FAILURES as exc:
+                    raise StoreError(str(exc)) from exc
         with self._write_lock:
             before = self._book
             book = RateBook([*before.cards, card])  # re-check against cards added meanwhile
@@ -247,11 +256,26 @@ class Store:
         with self._write_lock:
             return self._transaction(work)
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one read, counted so that `close()` waits for it."""
+        with self._idle:
+            if self._closed:
+                raise StoreError("the store is closed")
+            self._readers += 1
         try:
-            return self._con.cursor()
-        except duckdb.Error as exc:
-            raise StoreError(str(exc)) from exc
+            try:
+                cur = self._con.cursor()
+            except duckdb.Error as exc:
+                raise StoreError(str(exc)) from exc
+            try:
+                yield cur
+            finally:
+                cur.close()
+        finally:
+            with self._idle:
+                self._readers -= 1
+                self._idle.notify_all()
 
     def _transaction(self, work, quiet: tuple[type[Exception], ...] = ()):
         """Run `work(con)` in one transaction; `quiet` DuckDB errors roll back and raise `_Retry`."""
