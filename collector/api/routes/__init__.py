@@ -1,6 +1,21 @@
 """One router per file."""
 
-from . import budgets, calls, docs, export, forecast, health, latency, policy, rates, review, savings, spend, traces
+from . import (
+    budgets,
+    calls,
+    docs,
+    export,
+    forecast,
+    health,
+    latency,
+    policy,
+    rates,
+    reconciliation,
+    review,
+    savings,
+    spend,
+    traces,
+)  # fmt: skip
 
 ROUTERS = [
     health.router,
@@ -15,5 +30,6 @@ ROUTERS = [
     rates.router,
     forecast.router,
     budgets.router,
+    reconciliation.router,
     docs.router,
 ]
