@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 import anyio
@@ -48,7 +48,8 @@ def reconciliation(
     first, last = _day("start", start), _day("end", end)
     if first is not None and last is not None and last < first:
         raise bad("end is before start")
-    after = None if last is None else last + timedelta(days=1)
+    since, until = instant("start", start, end=False), instant("end", end, end=True)  # 400 past 9999-12-31
+    after = None if until is None else until.date()
     try:
         wanted = None if provider is None else [check_provider(provider)]
     except ReportFileError as exc:
@@ -56,8 +57,7 @@ def reconciliation(
     reports = store.provider_reports(wanted, first, after)
     providers = wanted or report_providers(reports)
     if providers:
-        where = CallFilter(start=instant("start", start, end=False), end=instant("end", end, end=True),
-                           provider=tuple(providers))  # fmt: skip
+        where = CallFilter(start=since, end=until, provider=tuple(providers))
         ledger = store.spend(LEDGER_GROUPS, where)
     else:  # no report at all and no provider named: nothing to reconcile against
         ledger = pa.table({})
