@@ -73,7 +73,7 @@ def match_key(book: RateBook, model: str) -> str:
     known = book.canonical(model)
     if known is not None:
         return known
-    *_, last = name_variants(model)
+    *_, last = ("", *name_variants(model))  # a call with no model name at all keeps an empty name
     return last
 
 

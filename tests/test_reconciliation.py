@@ -195,3 +195,28 @@ def test_without_a_provider_every_provider_with_a_report_is_reconciled(api):
     assert date.fromisoformat(rows[0]["day"]) == date(2025, 11, 3)
     arrow = api.client.get("/api/v1/reconciliation", params={"provider": "anthropic", "format": "arrow"})
     assert arrow.status_code == 200 and arrow.headers["content-type"].startswith("application/vnd.apache.arrow")
+
+
+def test_names_match_through_the_pricing_rules_card_or_no_card():
+    from collector.reconciliation import match_key
+
+    book = rates.default_book()
+    assert match_key(book, "anthropic/claude-sonnet-4.5") == match_key(book, "claude-sonnet-4-5-20250929") == SONNET
+    # no card: both sides reduced by the same rules, so the ledger's alias and the provider's snapshot meet
+    assert match_key(book, "claude-3-5-haiku-latest") == match_key(book, "claude-3-5-haiku-20241022")
+    assert match_key(book, "") == ""
+
+
+def test_causes_when_the_provider_gives_only_some_figures():
+    from collector.reconciliation import _Ledger, _Provider, cause_of
+
+    ledger = _Ledger(calls=1, input_tokens=1000, output_tokens=100, cost_usd=Decimal("1.00"))
+    only_cost = _Provider(input_tokens=None, output_tokens=None, cost_usd=Decimal("1.50"))
+    assert cause_of(ledger, only_cost) == "missing_spans"  # no tokens: the cost's sign decides
+    assert cause_of(ledger, _Provider(None, None, Decimal("0.50"))) == "extra_spans"
+    assert cause_of(ledger, _Provider(None, None, Decimal("1.009"))) == "ok"  # within a cent
+    assert cause_of(ledger, _Provider(1000, None, None)) == "ok"  # the tokens given agree, no cost given
+    assert cause_of(ledger, _Provider(1000, 100, Decimal("1.0101"))) == "ok"  # over a cent, within 1%
+    assert cause_of(ledger, _Provider(1000, 100, Decimal("1.05"))) == "price_mismatch"
+    assert cause_of(ledger, _Provider(1009, 100, Decimal("1.00"))) == "ok"  # tokens within 1%
+    assert cause_of(ledger, _Provider(1100, 100, Decimal("1.00"))) == "missing_spans"
