@@ -144,7 +144,7 @@ def fetch(start: date, end: date, *, client: Any = None, admin_key: str | None =
 
 
 def _add_usage(days: dict[tuple[date, str], _Day], fetched: Fetched, item: Any) -> None:
-    model = item.group.model
+    model = (item.group.model or "").lower()
     if not model:
         fetched.skipped_usage_rows += 1
         return
@@ -166,7 +166,7 @@ def _add_cost(days: dict[tuple[date, str], _Day], fetched: Fetched, item: Any) -
         cents = Decimal(item.cost.amount)
     except InvalidOperation:
         raise ReportFetchError("Anthropic's cost report has an amount that is not a decimal number") from None
-    model = item.group.model
+    model = (item.group.model or "").lower()
     if not model:
         fetched.skipped_cost_usd += cents / 100
         return

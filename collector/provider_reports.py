@@ -125,7 +125,7 @@ def _row(provider: str, line: int, values: dict[str, str]) -> ProviderDay:
         day = None
     if day is None:
         raise ReportFileError(f"line {line}, column date: {_cell(values['date'])} is not a date (YYYY-MM-DD)")
-    model = values["model"]
+    model = values["model"].lower()  # one spelling per model, so that a re-import with other case replaces
     if not model or len(model) > 200:
         raise ReportFileError(f"line {line}, column model: a model name (1 to 200 characters) is required")
     tokens = {c: _tokens(line, c, values[c]) for c in TOKEN_COLUMNS}
@@ -163,7 +163,7 @@ def parse_usage_csv(provider: str, text: str) -> list[ProviderDay]:
             if len(cells) != len(header):
                 raise ReportFileError(f"line {line}: {len(cells)} cells, the header has {len(header)}")
             row = _row(provider, line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)})
-            key = (row.day, row.model.lower())
+            key = (row.day, row.model)
             if key in seen:
                 raise ReportFileError(f"line {line}: {row.day} {row.model} is already on line {seen[key]}")
             seen[key] = line

@@ -220,3 +220,10 @@ def test_causes_when_the_provider_gives_only_some_figures():
     assert cause_of(ledger, _Provider(1000, 100, Decimal("1.05"))) == "price_mismatch"
     assert cause_of(ledger, _Provider(1009, 100, Decimal("1.00"))) == "ok"  # tokens within 1%
     assert cause_of(ledger, _Provider(1100, 100, Decimal("1.00"))) == "missing_spans"
+
+
+def test_a_model_name_in_other_case_replaces_the_same_row(api):
+    _import(api, report())
+    upper = f"{HEADER}\n2025-11-04,CLAUDE-HAIKU-4-5,12000,1200,,,{cost(4, HAIKU) * Decimal('1.2')}\n"
+    assert _import(api, upper).json()["replaced"] == 1
+    assert _rows(api)[("2025-11-04", HAIKU)]["provider_input_tokens"] == 12_000  # not 24,000
