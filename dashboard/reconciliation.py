@@ -141,18 +141,23 @@ def cause_summary(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def variance_chart(frame: pl.DataFrame) -> alt.Chart:
-    """The difference (ledger - provider) per day, a bar per model coloured by cause; unknown differences left out."""
-    known = money.with_text(frame.filter(pl.col("delta_cost_usd").is_not_null()), ["delta_cost_usd"])
-    data = money.to_float(known, ["delta_cost_usd"]).select("day", "model", "cause", "delta_cost_usd",
-                                                            "delta_cost_usd_text")  # fmt: skip
+    """The difference (ledger - provider) per day, stacked by cause over the models; unknown differences left out."""
+    known = frame.filter(pl.col("delta_cost_usd").is_not_null())
+    per_day = (
+        known.group_by("day", "cause")
+        .agg(pl.col("delta_cost_usd").sum(), pl.col("model").sort().str.join(", ").alias("models"))
+        .sort("day", "cause")
+    )
+    data = money.to_float(money.with_text(per_day, ["delta_cost_usd"]), ["delta_cost_usd"]).with_columns(
+        pl.col("day").dt.strftime("%Y-%m-%d").alias("day")
+    )
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title="Day (UTC)"),
-            y=alt.Y("delta_cost_usd:Q", title="Ledger − provider (USD)"),
+            x=alt.X("day:O", title="Day (UTC)", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("sum(delta_cost_usd):Q", title="Ledger − provider (USD)"),
             color=alt.Color("cause:N", title="Cause", scale=alt.Scale(domain=list(CAUSES))),
-            xOffset="model:N",
-            tooltip=["day:T", "model:N", "cause:N", alt.Tooltip("delta_cost_usd_text:N", title="Difference")],
+            tooltip=["day:N", "cause:N", "models:N", alt.Tooltip("delta_cost_usd_text:N", title="Difference")],
         )
     )

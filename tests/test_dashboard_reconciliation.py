@@ -111,3 +111,17 @@ def test_for_providers_keeps_the_chosen_ones(providers):
     frame = _frame([{"provider": "anthropic", "cause": "ok", "ledger_cost_usd": Decimal(1)},
                     {"provider": "x_ai", "cause": "ok", "ledger_cost_usd": Decimal(1)}])  # fmt: skip
     assert reconciliation.for_providers(frame, providers).height == (2 if not providers else 1)
+
+
+def test_variance_chart_sums_per_day_and_cause_and_leaves_unknown_out():
+    frame = _frame([
+        {"day": date(2026, 1, 1), "model": "a", "cause": "missing_spans", "delta_cost_usd": Decimal("-1.5"),
+         "ledger_cost_usd": Decimal(1)},
+        {"day": date(2026, 1, 1), "model": "b", "cause": "missing_spans", "delta_cost_usd": Decimal("-0.5"),
+         "ledger_cost_usd": Decimal(1)},
+        {"day": date(2026, 1, 2), "model": "a", "cause": "ledger_only", "ledger_cost_usd": Decimal(1)},
+    ])  # fmt: skip
+    values = reconciliation.variance_chart(frame).to_dict()["datasets"]
+    (rows,) = values.values()
+    assert [(r["day"], r["cause"], r["delta_cost_usd"], r["models"]) for r in rows] == [
+        ("2026-01-01", "missing_spans", -2.0, "a, b")]  # fmt: skip
