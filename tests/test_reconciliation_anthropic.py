@@ -5,6 +5,7 @@ message."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -45,9 +46,11 @@ def fake():
         yield server
 
 
-def test_fetch_follows_pages_and_windows_and_adds_the_cache_to_input(fake):
+def test_fetch_follows_pages_and_windows_and_adds_the_cache_to_input(fake, caplog):
+    caplog.set_level(logging.DEBUG)  # the SDK's and httpx's debug logs too: the key is in none of them
     with anthropic_reports.make_client(KEY, fake.base_url) as client:
         fetched = anthropic_reports.fetch(date(2026, 11, 1), date(2026, 12, 2), client=client, page_rows=2)
+    assert caplog.records and KEY not in caplog.text
     rows = {(r.day, r.model): r for r in fetched.rows}
     haiku = rows[(NOV[1], HAIKU)]
     assert (haiku.input_tokens, haiku.output_tokens) == (6_000 + 4_000 + 1_000 + 1_000, 1_100)
