@@ -1,21 +1,7 @@
 """One router per file."""
 
-from . import (
-    budgets,
-    calls,
-    docs,
-    export,
-    forecast,
-    health,
-    latency,
-    policy,
-    rates,
-    reconciliation,
-    review,
-    savings,
-    spend,
-    traces,
-)  # fmt: skip
+from . import budgets, calls, docs, export, forecast, health, latency, policy, rates, review, savings, spend, traces
+from .reconciliation import router as reconciliation_router
 
 ROUTERS = [
     health.router,
@@ -30,6 +16,6 @@ ROUTERS = [
     rates.router,
     forecast.router,
     budgets.router,
-    reconciliation.router,
+    reconciliation_router,
     docs.router,
 ]
