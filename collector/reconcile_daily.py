@@ -63,7 +63,10 @@ class DailyReconcile:
     async def _loop(self) -> None:
         await asyncio.sleep(self.settings.reconcile_first_delay_s)  # let the collector take requests first
         while True:
-            await self.run_once()
+            try:
+                await self.run_once()
+            except Exception:  # a bug must stay visible, and must not end the task: the next day may work
+                log.exception("reconciliation: the daily fetch failed")
             await asyncio.sleep(INTERVAL_S)
 
     async def run_once(self) -> int:
