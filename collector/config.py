@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tokenledger.settings import BOOL_WORDS, strict_bool
+
 MIB = 1024 * 1024
 
 
@@ -66,6 +68,15 @@ class Settings:
     """TOKENLEDGER_DIMENSION_ATTRIBUTES: other attributes read for a dimension when the call has no
     `tokenledger.<dimension>`, as `dimension=attribute` pairs, comma-separated, in order of preference (span
     first, then resource, for each): `team=service.namespace,customer=enduser.id`."""
+    anthropic_admin_key: str | None = field(default=None, repr=False)
+    """ANTHROPIC_ADMIN_KEY: an Anthropic Admin API key (sk-ant-admin...) to fetch Anthropic's usage and cost reports
+    for reconciliation. Never logged nor shown (not in repr)."""
+    anthropic_admin_base_url: str = "https://api.anthropic.com"
+    """ANTHROPIC_ADMIN_BASE_URL: where the Admin API is (tests and the demo point it at a local fake)."""
+    reconcile_daily: bool = False
+    """TOKENLEDGER_RECONCILE_DAILY: fetch Anthropic's reports of the last days once a day (needs the admin key)."""
+    reconcile_first_delay_s: float = 5.0
+    """Not an env var: the wait before the first daily fetch after start; tests shorten it."""
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
     """Not an env var: "now" for budget periods and forecasts; tests fix it."""
 
@@ -117,6 +128,7 @@ class Settings:
             values["alert_webhook_url"] = url
         if "TOKENLEDGER_DIMENSION_ATTRIBUTES" in env:
             values["dimension_attributes"] = _dimension_pairs(env["TOKENLEDGER_DIMENSION_ATTRIBUTES"])
+        values.update(_reconciliation(env))
         settings = cls(**values)  # type: ignore[arg-type]
         chosen = {k: (Path(v) if k == "db_path" else v) for k, v in overrides.items() if v is not None}
         if "port" in chosen and not 0 <= int(chosen["port"]) <= 65535:  # type: ignore[call-overload]
@@ -125,6 +137,26 @@ class Settings:
 
 
 DIMENSIONS = ("team", "cost_center", "customer", "feature")
+
+
+def _reconciliation(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {"anthropic_admin_key": env.get("ANTHROPIC_ADMIN_KEY", "").strip() or None}
+    if env.get("ANTHROPIC_ADMIN_BASE_URL", "").strip():
+        url = env["ANTHROPIC_ADMIN_BASE_URL"].strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError("ANTHROPIC_ADMIN_BASE_URL must be an http:// or https:// URL with a host")
+        values["anthropic_admin_base_url"] = url
+    if "TOKENLEDGER_RECONCILE_DAILY" in env:
+        flag = strict_bool(env["TOKENLEDGER_RECONCILE_DAILY"])
+        if flag is None:
+            raise SettingsError(
+                f"TOKENLEDGER_RECONCILE_DAILY must be one of {BOOL_WORDS}, got {env['TOKENLEDGER_RECONCILE_DAILY']!r}"
+            )
+        if flag and not values["anthropic_admin_key"]:
+            raise SettingsError("TOKENLEDGER_RECONCILE_DAILY is true but ANTHROPIC_ADMIN_KEY is not set")
+        values["reconcile_daily"] = flag
+    return values
 
 
 def _dimension_pairs(text: str) -> tuple[tuple[str, str], ...]:

@@ -17,6 +17,7 @@ from .api.errors import error_for
 from .api.routes import ROUTERS
 from .config import Settings
 from .limits import ByteBudget, WriteGate
+from .reconcile_daily import DailyReconcile
 from .store import Store, StoreError
 
 log = logging.getLogger("collector")
@@ -59,11 +60,14 @@ def create_app(
         _announce(settings)
         app.state.evaluator = Evaluator(app.state.store, settings)
         app.state.evaluator.start()
+        app.state.reconciler = DailyReconcile(app.state.store, settings)
+        app.state.reconciler.start()
         log.info("collector ready on %s", settings.db_path)
         try:
             yield
         finally:
             await app.state.evaluator.stop()
+            await app.state.reconciler.stop()
             if owned:
                 app.state.store.close()
 

@@ -23,6 +23,7 @@ PAGES = [
     st.Page(HERE / "views" / "policy.py", title="Policy", icon=":material/policy:"),
     st.Page(HERE / "views" / "savings.py", title="Savings", icon=":material/savings:"),
     BUDGETS := st.Page(HERE / "views" / "budgets.py", title="Budgets", icon=":material/account_balance_wallet:"),
+    st.Page(HERE / "views" / "reconciliation.py", title="Reconciliation", icon=":material/fact_check:"),
 ]
 page = st.navigation(PAGES)
 

@@ -134,6 +134,11 @@ class ReadClient:
         frame = self._arrow("/api/v1/forecast", {**params, "group_by": _groups(group_by)})
         return as_money(frame, FORECAST_MONEY)
 
+    def reconciliation(self, params: Params) -> pl.DataFrame:
+        """`GET /api/v1/reconciliation`: the ledger per day and model beside the provider's report, with a cause."""
+        frame = self._arrow("/api/v1/reconciliation", dict(params))
+        return as_money(frame, ("ledger_cost_usd", "provider_cost_usd", "delta_cost_usd"))
+
     def budgets(self) -> list[dict[str, Any]]:
         """`GET /api/v1/budgets`: each budget with its period, spend, forecast and status (money as strings)."""
         return list(self._request("GET", "/api/v1/budgets", token=self._read_token).json().get("budgets", []))

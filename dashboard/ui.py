@@ -74,6 +74,8 @@ def _fetch(
             data = client.forecast(list(args), p)
         elif kind == "budgets":
             data = client.budgets()
+        elif kind == "reconciliation":
+            data = client.reconciliation(p)
         elif kind == "alerts":
             data = client.alerts()
         else:
@@ -157,6 +159,12 @@ def fetch_forecast(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
 def fetch_filter_options() -> dict[str, list[str]]:
     """The values each filter can take (from all stored calls)."""
     return flt.filter_options(_get("spend", tuple(flt.FILTER_KEYS), {}))
+
+
+def fetch_reconciliation(f: flt.Filters) -> pl.DataFrame:
+    """Every provider's report rows in the filters' date range, beside the ledger (the other filters do not apply:
+    a provider's report has no layers or services)."""
+    return _get("reconciliation", (), {"start": f.start.isoformat(), "end": f.end.isoformat()})
 
 
 def fetch_budgets() -> list[dict[str, Any]]:

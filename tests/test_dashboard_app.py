@@ -25,6 +25,11 @@ from dashboard import review, spend
 from dashboard.money import format_usd
 from dashboard.ui import EMPTY_RANGE
 
+NO_REPORT = (
+    "No provider report in this range. Import a provider's daily usage file (POST /api/v1/reconciliation/import) "
+    "or fetch Anthropic's reports (`tokenledger reconcile anthropic --start DATE --end DATE`): docs/reconciliation.md."
+)
+
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}  # the range every page is opened on (previous: September)
 ADMIN = "sk-test-not-a-real-key-admin"
@@ -595,7 +600,7 @@ def test_layer_totals_helper_agrees_with_the_data_layer():
     assert review.banner_text is not None
 
 
-PAGES = ("overview", "spend", "latency", "review", "policy")
+PAGES = ("overview", "spend", "latency", "review", "policy", "reconciliation")
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -608,6 +613,8 @@ def test_every_page_on_an_empty_collector_says_so(start_collector, tmp_path, mon
     at = open_app(None if page == "overview" else page)
     if page == "review":
         assert any("No unpriced models" in s.value for s in at.success)
+    elif page == "reconciliation":  # no provider report: it says how to import or fetch one
+        assert [i.value for i in at.info] == [NO_REPORT]
     else:
         assert [i.value for i in at.info] == [EMPTY_RANGE], page
 

@@ -82,7 +82,7 @@ def dashboard(start_collector, send_spans, tmp_path):
             process.wait(timeout=15)
 
 
-PAGES = ("overview", "spend", "latency", "review", "policy", "savings", "budgets")
+PAGES = ("overview", "spend", "latency", "review", "policy", "savings", "budgets", "reconciliation")
 
 
 def record_requests(page) -> list[str]:
@@ -135,6 +135,8 @@ def test_every_page_on_a_range_with_no_calls_and_no_request_leaves_the_origin(da
                     expect(page.get_by_text("awaiting review").first).to_be_visible()
                 elif name == "budgets":  # budgets are global too: none in the seed
                     expect(page.get_by_text("No budgets yet")).to_be_visible()
+                elif name == "reconciliation":  # no provider report imported in the seed
+                    expect(page.get_by_text("No provider report in this range")).to_be_visible()
                 else:
                     expect(page.get_by_text(EMPTY_RANGE)).to_be_visible()
                 page.wait_for_timeout(500)  # a late script error would show as an exception block

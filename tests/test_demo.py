@@ -128,6 +128,10 @@ def test_demo_runs_everything_and_stops_cleanly(tmp_path):
         assert [b["name"] for b in listed] == ["Chat monthly", "Analysis monthly", "All LLM spend weekly"]
         assert all(b["status"] in ("ok", "forecast_over", "over") for b in listed)
         assert "Budgets: created Chat monthly, Analysis monthly, All LLM spend weekly" in log.read_text()
+        # The imported provider report: one day of missing spans, one of price mismatch (Reconciliation page).
+        causes = {r["cause"] for r in read("/api/v1/reconciliation", provider="anthropic")}
+        assert {"missing_spans", "price_mismatch", "ok"} <= causes
+        assert "Reconciliation: imported an Anthropic usage report" in log.read_text()
 
         assert httpx.get(f"{dashboard_url}/_stcore/health", timeout=10).status_code == 200
         assert httpx.get(dashboard_url, timeout=10).status_code == 200

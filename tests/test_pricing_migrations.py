@@ -42,6 +42,7 @@ def test_the_pricing_migrations_upgrade_a_populated_database(tmp_path):
         "m009_pricing_service_tiers",
         "m010_pricing_estimate_source",
         "m011_pricing_web_search",
+        "m012_reconciliation_provider_reports",
     ]
     rows = con.execute(
         """SELECT span_id, cost_usd, cache_write_1h_tokens, card_model, service_tier, estimate_source,

@@ -9,6 +9,7 @@ from collector import _cli as collector_cli
 from dashboard import _cli as dashboard_cli
 from rates import _cli as rates_cli
 from tokenledger.demo import _cli as demo_cli
+from tokenledger.reconcile import _cli as reconcile_cli
 from tokenledger.settings import load_settings
 
 
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     collector_cli.register(commands)
     dashboard_cli.register(commands)
     demo_cli.register(commands)
+    reconcile_cli.register(commands)
     return parser
 
 

@@ -26,6 +26,8 @@ def strict_bool(text: str) -> bool | None:
 READ_TOKEN_ENV = "TOKENLEDGER_READ_TOKEN"
 INGEST_TOKEN_ENV = "TOKENLEDGER_INGEST_TOKEN"
 ADMIN_TOKEN_ENV = "TOKENLEDGER_ADMIN_TOKEN"
+ANTHROPIC_ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_KEY"
+ANTHROPIC_ADMIN_BASE_URL_ENV = "ANTHROPIC_ADMIN_BASE_URL"
 
 
 @dataclass(frozen=True, repr=False)
@@ -33,6 +35,10 @@ class Settings:
     read_token: str | None = None
     ingest_token: str | None = None
     admin_token: str | None = None
+    anthropic_admin_key: str | None = None
+    """ANTHROPIC_ADMIN_KEY: for `tokenledger reconcile anthropic` (Anthropic's usage and cost reports)."""
+    anthropic_admin_base_url: str | None = None
+    """ANTHROPIC_ADMIN_BASE_URL: the Admin API's URL when it is not api.anthropic.com (a local fake)."""
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={'set' if getattr(self, k) else 'unset'}" for k in self.__dataclass_fields__)
@@ -71,4 +77,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     def text(name: str) -> str | None:
         return env.get(name, "").strip() or None
 
-    return Settings(text(READ_TOKEN_ENV), text(INGEST_TOKEN_ENV), text(ADMIN_TOKEN_ENV))
+    return Settings(
+        text(READ_TOKEN_ENV), text(INGEST_TOKEN_ENV), text(ADMIN_TOKEN_ENV), text(ANTHROPIC_ADMIN_KEY_ENV),
+        text(ANTHROPIC_ADMIN_BASE_URL_ENV),
+    )  # fmt: skip

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import pyarrow as pa
 from rates import RateBook, RateCard
 
 from ..row import CallRow
-from . import _budgets, _cards, _reads, _repricing
+from . import _budgets, _cards, _reads, _reconciliation, _repricing
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
 from ._view import STORE_FAILURES, ReadView
@@ -251,6 +251,17 @@ class Store:
     def record_delivery(self, alert_id: int, **outcome: Any) -> None:
         """After a webhook attempt (`_budgets.record_delivery`'s fields)."""
         self._locked(lambda con: _budgets.record_delivery(con, alert_id, **outcome))
+
+    # Provider reports for reconciliation (their SQL: _reconciliation.py; the matching: collector/reconciliation.py).
+
+    def replace_provider_reports(self, rows: Sequence[Sequence[Any]]) -> int:
+        """Store report rows (`_reconciliation.COLUMNS` order) in one transaction, each replacing the row of the
+        same (provider, day, model); returns how many stored rows were replaced."""
+        return self._locked(lambda con: _reconciliation.replace_reports(con, rows))
+
+    def provider_reports(self, providers: Sequence[str] | None, start: date | None, end: date | None) -> pa.Table:
+        """The stored report rows of `providers` (all when None) for the days in [start, end)."""
+        return self.query(*_reconciliation.reports_sql(providers, start, end))
 
     def _locked(self, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         with self._write_lock:

@@ -213,6 +213,30 @@ def m011_pricing_web_search(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"ALTER TABLE rate_cards ADD COLUMN web_search_usd_per_kcount {MONEY}")
 
 
+
+@migration
+def m012_reconciliation_provider_reports(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 16: the providers' own usage and cost per day and model (imported files, fetched reports). A figure the
+    # provider did not give is NULL (unknown), never 0. One row per (provider, day, model): a new report replaces.
+    con.execute(
+        f"""
+        CREATE TABLE provider_reports (
+            provider VARCHAR NOT NULL,
+            day DATE NOT NULL,
+            model VARCHAR NOT NULL,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            cache_read_tokens BIGINT,
+            cache_write_tokens BIGINT,
+            cost_usd {MONEY},
+            service_tiers VARCHAR,
+            source VARCHAR NOT NULL,
+            imported_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (provider, day, model)
+        )
+        """
+    )
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")

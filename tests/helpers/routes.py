@@ -15,6 +15,8 @@ from helpers.otlp import HAIKU, otlp_json_request, otlp_json_span
 
 CARD = {"model": "m-auth", "effective_from": "2026-01-01", "input_usd_per_mtok": "1", "output_usd_per_mtok": "2"}
 BUDGET = {"name": "routes example", "amount_usd": "10", "period": "month"}
+REPORT_CSV = b"date,model,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd\n" \
+    b"2025-11-01,claude-haiku-4-5,1000,100,,,0.0015\n"
 TRACE = otlp_json_request([otlp_json_span("5000000000000001", HAIKU)])
 
 
@@ -55,6 +57,10 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("DELETE", "/api/v1/budgets/{budget_id}"): Example("admin", url="/api/v1/budgets/999999", ok=(404,)),
     ("GET", "/api/v1/alerts"): Example("read", params={"limit": "10"}),
     ("POST", "/api/v1/alerts/evaluate"): Example("admin"),
+    ("POST", "/api/v1/reconciliation/import"): Example(
+        "admin", params={"provider": "anthropic"}, content=REPORT_CSV, headers={"content-type": "text/csv"}
+    ),
+    ("GET", "/api/v1/reconciliation"): Example("read", params={"provider": "anthropic", "start": "2025-11-01"}),
     ("GET", "/openapi.json"): Example("read"),
     ("GET", "/docs"): Example("read"),
     ("GET", "/redoc"): Example("read"),

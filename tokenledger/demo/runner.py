@@ -88,6 +88,11 @@ def run_demo(args: argparse.Namespace) -> int:
         created = ensure_budgets(collector_url, args.settings.admin_headers, read_headers)
         if created:
             print(f"Budgets: created {', '.join(created)} (see the Budgets page).", flush=True)
+        from .reconciliation import import_provider_report
+
+        imported = import_provider_report(collector_url, days, today, args.settings.admin_headers, read_headers)
+        if imported:
+            print(imported, flush=True)
         group.wait_healthy(dashboard, f"{dashboard_url}/_stcore/health")
         print(f"Live traffic running ({args.rate:g} calls/s). Open {dashboard_url}", flush=True)
         started = time.monotonic()

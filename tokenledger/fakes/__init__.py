@@ -5,13 +5,16 @@ with FakeAnthropic(usage=lambda body: FakeUsage(input_tokens=1200, output_tokens
 """
 
 from ._anthropic import FakeAnthropic
+from ._anthropic_admin import AdminUsage, FakeAnthropicAdmin
 from ._server import FakeRequest, PlanPolicy, UsagePolicy, default_usage
 from ._xai import FakeXAI
 from .types import FAILURES, FakePlan, FakeUsage, reply_text
 
 __all__ = [
     "FAILURES",
+    "AdminUsage",
     "FakeAnthropic",
+    "FakeAnthropicAdmin",
     "FakePlan",
     "FakeRequest",
     "FakeUsage",

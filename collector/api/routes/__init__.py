@@ -1,6 +1,7 @@
 """One router per file."""
 
 from . import budgets, calls, docs, export, forecast, health, latency, policy, rates, review, savings, spend, traces
+from .reconciliation import router as reconciliation_router
 
 ROUTERS = [
     health.router,
@@ -15,5 +16,6 @@ ROUTERS = [
     rates.router,
     forecast.router,
     budgets.router,
+    reconciliation_router,
     docs.router,
 ]

@@ -1,0 +1,1 @@
+"""`tokenledger reconcile`: fetch a provider's usage and cost reports into the collector (docs/reconciliation.md)."""
