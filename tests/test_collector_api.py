@@ -12,6 +12,8 @@ import pytest
 from helpers.collector import launch_collector
 from helpers.otlp import otlp_json_request, otlp_json_span
 
+pytestmark = pytest.mark.conformance  # runs on every store
+
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 NOV2 = NOV1 + 86_400_000_000_000
 HOUR = 3_600_000_000_000

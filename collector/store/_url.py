@@ -29,6 +29,8 @@ class ClickHouseTarget:
     port: int | None = None
     user: str = "default"
     password: str = ""
+    cluster: str = ""
+    """`?cluster=name`: DDL ON CLUSTER and Replicated engines (docs/deploy.md; not tested here)."""
 
     def __repr__(self) -> str:
         return redact(self)
@@ -70,6 +72,7 @@ def parse_db(text: str | Path) -> Path | ClickHouseTarget:
         port=parts.port or (8443 if scheme == "clickhouses" else 8123),
         user=unquote(parts.username or "default"),
         password=unquote(parts.password or ""),
+        cluster=_database(query["cluster"][0]) if "cluster" in query else "",
     )
 
 
