@@ -83,7 +83,8 @@ class ClickHouseStore:
             store = cls(client, target)
         except Exception as exc:
             if isinstance(exc, ImportError):
-                raise StoreError("the ClickHouse store needs the clickhouse extra: pip install tokenledger[clickhouse]")
+                extra = "the ClickHouse store needs the clickhouse extra: pip install tokenledger[clickhouse]"
+                raise StoreError(extra) from exc
             raise StoreError(f"cannot open {redact(target)}: {type(exc).__name__}: {exc}") from exc
         if applied:
             log.info("migrated %s: %s", redact(target), ", ".join(applied))

@@ -43,7 +43,8 @@ def engine(kind: str, version: str, cluster: str) -> str:
     """The table engine: `kind`MergeTree(version), replicated on a cluster (the path macros set per server)."""
     if not cluster:
         return f"{kind}MergeTree({version})"
-    args = ", ".join(["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'", *([version] if version else [])])
+    path = "'/clickhouse/tables/{shard}/{database}/{table}'"
+    args = ", ".join([path, "'{replica}'", *([version] if version else [])])
     return f"Replicated{kind}MergeTree({args})"
 
 

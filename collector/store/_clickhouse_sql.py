@@ -37,7 +37,10 @@ _TYPES = {
 }
 FINAL_TABLES = ("calls", "rate_cards", "repricings", "budgets", "alerts")
 _FINAL = re.compile(r"\bFROM (" + "|".join(FINAL_TABLES) + r")\b(?! FINAL)")
-_TYPED = re.compile(r"\?::(DECIMAL\(\d+, ?\d+\)(?:\[\])?|VARCHAR\[\]|VARCHAR|BIGINT)|CAST\(\? AS ([^?]*?\)?(?:\[\])?)\)")
+_TYPED = re.compile(
+    r"\?::(DECIMAL\(\d+, ?\d+\)(?:\[\])?|VARCHAR\[\]|VARCHAR|BIGINT)"  # ?::TYPE
+    r"|CAST\(\? AS ([^?]*?\)?(?:\[\])?)\)"  # CAST(? AS TYPE)
+)
 _UNNEST = re.compile(r"\(SELECT unnest\((\{p\d+:Array\(String\)\})\)\)")
 _STRING_AGG = re.compile(r"string_agg\(DISTINCT (\w+), '([^']*)' ORDER BY \1\)")
 
