@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 from helpers.otlp import otlp_json_request, otlp_json_span
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 JSON = {"content-type": "application/json"}
 UNKNOWN = {

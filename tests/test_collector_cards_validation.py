@@ -8,6 +8,8 @@ import pytest
 
 import rates
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 CARD = {
     "model": "claude-test-validation",
     "input_usd_per_mtok": "1",

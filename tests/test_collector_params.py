@@ -10,6 +10,8 @@ from test_collector_api import DATA
 
 from collector.store import CallFilter
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 API_ROUTES = routes.api_routes()
 """Every (method, path) under /api/, from the routers the collector mounts (helpers/routes.py checks coverage)."""
 

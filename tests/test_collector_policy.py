@@ -12,6 +12,8 @@ from test_collector_api import HOUR, NOV1, _call
 
 import rates
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 SONNET, HAIKU = "claude-sonnet-4-5", "claude-haiku-4-5"
 AT = datetime.fromtimestamp((NOV1 + HOUR) / 1e9, UTC)
 CALLS = [  # (span id, used, requested, input, output, environment)

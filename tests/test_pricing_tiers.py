@@ -17,6 +17,8 @@ from rates import CardFileError, RateBook, Usage, card_from_mapping, default_boo
 from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 NOV1_2026 = 1_793_491_200_000_000_000
 CONTEXT = {"batch": {"processing": "batch"}, "fast": {"speed": "fast"}}

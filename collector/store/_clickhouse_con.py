@@ -113,6 +113,10 @@ class Client:
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         self._run(lambda: self._client.insert_arrow(table, data))
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+        """Rows of Python values in the Native format (decimals and times exact), one INSERT."""
+        self._run(lambda: self._client.insert(table, rows, column_names=list(columns)))
+
     def close(self) -> None:
         self._run(self._client.close)
 
@@ -140,10 +144,22 @@ class Con:
         self._client = client
         self._columns = list(call_columns)
         self._rows: list[tuple] = []
+        self._cards: tuple[list[str], list[list[Any]]] | None = None
 
     def begin(self) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
+
+    def commit(self) -> None:
+        self._flush()
+
+    def rollback(self) -> None:
+        self._cards = None
+
+    def _flush(self) -> None:
+        """Cards are inserted in one INSERT (seeding adds dozens), before the next statement reads anything."""
+        if self._cards is not None:
+            columns, rows = self._cards
+            self._cards = None
+            self._client.insert_rows("rate_cards", columns, rows)
 
     def fetchall(self) -> list[tuple]:
         return self._rows
@@ -154,12 +170,18 @@ class Con:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Con:
         text = " ".join(sql.split())
         self._rows = []
+        if text.startswith("INSERT INTO rate_cards ("):
+            columns = [c.strip() for c in text.removeprefix("INSERT INTO rate_cards (").partition(")")[0].split(",")]
+            version = time.time_ns() // 1000
+            pending = self._cards or ([*columns, "_version"], [])
+            pending[1].append([*params, version])
+            self._cards = pending
+            return self
+        self._flush()
         if text.startswith("SELECT"):
             self._rows = self._client.rows(text, params)
         elif text.startswith("UPDATE calls SET "):
             self._reprice(text, list(params))
-        elif text.startswith("INSERT INTO rate_cards ("):
-            self._insert_values(text, [*params, int(datetime.now(UTC).timestamp() * 1_000_000)], "_version")
         elif text.startswith("DELETE FROM rate_cards "):
             pass  # the card is inserted again next, with a newer _version: it replaces this one
         elif text.startswith("INSERT INTO repricings ("):
