@@ -31,11 +31,11 @@ from rates import RateBook, RateCard
 
 from ..row import CallRow
 from . import _cards, _reads, _repricing
+from . import _clickhouse_budgets as _chbudgets
 from ._calls import CALL_COLUMNS, dedupe_batch, to_batch
 from ._clickhouse_con import Client, Con, connect
 from ._clickhouse_schema import call_version, migrate
 from ._duckdb import StoreError
-from ._protocol import Unsupported
 from ._url import ClickHouseTarget, redact
 from ._view import ReadView
 
@@ -50,7 +50,6 @@ FROM repricings ORDER BY repriced_at DESC, id DESC
 """
 _SIGNATURE_SQL = "SELECT count(*), max(_version) FROM rate_cards"
 SWEEP_NOTE = "rows priced by a replica before it saw this card"
-_BUDGETS = "budgets and alerts are not supported on the ClickHouse store yet (use the DuckDB store for them)"
 
 
 def _failures() -> tuple[type[Exception], ...]:
@@ -249,42 +248,30 @@ class ClickHouseStore:
             self._signature = self._guard(lambda: self._client.rows(_SIGNATURE_SQL)[0])
             return result
 
-    # Budgets and alerts: not on ClickHouse yet. None can be stored, so the lists are empty and evaluation idles.
+    # Budgets and alerts (their SQL: _clickhouse_budgets.py).
 
     def budgets(self) -> pa.Table:
-        return _empty_budgets()
+        return self.query(_chbudgets.BUDGETS_SQL)
 
     def add_budget(self, **fields: Any) -> int:
-        raise Unsupported(_BUDGETS)
+        """Store a budget (`_budgets.insert_budget`'s fields); its id."""
+        return self._guard(lambda: _chbudgets.insert_budget(self._client, **fields))
 
     def delete_budget(self, budget_id: int) -> bool:
-        raise Unsupported(_BUDGETS)
+        return self._guard(lambda: _chbudgets.delete_budget(self._client, budget_id))
 
     def record_alert(self, alert: dict[str, Any]) -> int | None:
-        raise Unsupported(_BUDGETS)
+        """Store an alert; None when its (budget, kind, threshold, period) is stored already (by any replica)."""
+        return self._guard(lambda: _chbudgets.insert_alert(self._client, alert))
 
     def alerts(self, limit: int) -> pa.Table:
-        raise Unsupported(_BUDGETS)
+        return self.query(_chbudgets.ALERTS_SQL, [limit])
 
     def pending_alerts(self) -> pa.Table:
-        return pa.table({"id": pa.array([], pa.int64())})
+        return self.query(_chbudgets.PENDING_SQL)
 
     def record_delivery(self, alert_id: int, **outcome: Any) -> None:
-        raise Unsupported(_BUDGETS)
-
-
-def _empty_budgets() -> pa.Table:
-    return pa.table(
-        {
-            "id": pa.array([], pa.int64()),
-            "name": pa.array([], pa.string()),
-            "amount_usd": pa.array([], pa.decimal128(38, 12)),
-            "period": pa.array([], pa.string()),
-            "scope": pa.array([], pa.string()),
-            "thresholds": pa.array([], pa.list_(pa.decimal128(12, 6))),
-            "created_at": pa.array([], pa.timestamp("us", tz="UTC")),
-        }
-    )
+        self._guard(lambda: _chbudgets.record_delivery(self._client, alert_id, **outcome))
 
 
 def _sweep(con: Con, book: RateBook, card: RateCard) -> None:

@@ -122,12 +122,14 @@ class Client:
 
 
 def audit_id(card_id: str, note: str, seeded: bool) -> int:
-    """A repricing audit id. Seeding replicas racing write the same audit: its id comes from the card and the note,
-    so they collapse into one row (the first kept). Others: microseconds and 3 random digits, newest largest."""
+    """A repricing audit id, below 2**53 (exact in JSON). Seeding replicas racing write the same audit: its id comes
+    from the card and the note, so they collapse into one row (the first kept). Others: `_clickhouse_budgets.new_id`
+    (milliseconds and 3 random digits, newest largest)."""
     if seeded:
-        return int.from_bytes(hashlib.sha256(f"{card_id}\n{note}".encode()).digest()[:7], "big")
-    return time.time_ns() // 1000 * 1000 + int.from_bytes(hashlib.sha256(str(time.perf_counter_ns()).encode())
-                                                          .digest()[:2], "big") % 1000  # fmt: skip
+        return int.from_bytes(hashlib.sha256(f"{card_id}\n{note}".encode()).digest()[:6], "big")
+    from ._clickhouse_budgets import new_id
+
+    return new_id()
 
 
 class Con:

@@ -117,6 +117,13 @@ def m003_repricings(run: Run, cluster: str) -> None:
     )
 
 
+@migration
+def m004_budgets_and_alerts(run: Run, cluster: str) -> None:
+    from ._clickhouse_budgets import create  # its module holds the rest of what budgets are on ClickHouse
+
+    create(run, cluster)
+
+
 def migrate(run: Run, query: Callable[[str], list[tuple]], cluster: str = "") -> list[str]:
     """Apply the migrations not yet recorded (each idempotent, so concurrent replicas may both apply one)."""
     run(
