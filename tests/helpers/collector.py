@@ -268,10 +268,10 @@ class CollectorHandle:
 
 
 def launch_collector(
-    directory: Path, *, mode: str = DEFAULT_MODE, store: str | None = None, **env: str
+    directory: Path, *, mode: str = DEFAULT_MODE, store: str | None = None, db: Path | str | None = None, **env: str
 ) -> CollectorHandle:
     """Start a collector on `directory / "tokenledger.duckdb"` (or on `store`, default `current_store`: see
-    `store_url`); the caller stops it (the fixtures do).
+    `store_url`; or on `db`, a --db value); the caller stops it (the fixtures do).
 
     `env` sets ``TOKENLEDGER_*`` settings, e.g. ``TOKENLEDGER_ADMIN_TOKEN="sk-test-not-a-real-key"``. In-process
     modes read only `env`; the subprocess inherits os.environ as well.
@@ -279,7 +279,7 @@ def launch_collector(
     assert mode in MODES, f"mode must be one of {MODES}"
     port = None if mode == "asgi" else free_port()
     handle = CollectorHandle(
-        db_path=store_url(store or current_store, directory, mode),
+        db_path=db if db is not None else store_url(store or current_store, directory, mode),
         port=port,
         mode=mode,
         env={k: str(v) for k, v in env.items()},

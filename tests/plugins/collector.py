@@ -39,11 +39,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "conformance: runs on every store (duckdb, chdb, and a ClickHouse server when one is named)"
     )
+    config.addinivalue_line("markers", "duckdb_only(reason): a conformance-module test about DuckDB itself")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("conformance"):
-        metafunc.parametrize("store_kind", conformance_stores(), indirect=True, scope="module")
+        only = metafunc.definition.get_closest_marker("duckdb_only")
+        stores = ["duckdb"] if only else conformance_stores()
+        metafunc.parametrize("store_kind", stores, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module", autouse=True)
