@@ -8,6 +8,8 @@ import httpx
 import pytest
 from helpers.otlp import HAIKU, JSON, otlp_json_request, otlp_json_span
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 
 @pytest.fixture(scope="module")
 def collector(tmp_path_factory):

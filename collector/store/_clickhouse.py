@@ -65,7 +65,7 @@ class ClickHouseStore:
         self._client = client
         self.path = redact(target)
         self._failures = _failures()
-        self._lock = threading.RLock()  # this process's own ordering of book changes and its inserts
+        self._write_lock = threading.RLock()  # this process's own ordering of book changes and its inserts
         self._closed = False
         self._book = RateBook(_cards.load_stored_cards(self._con()))
         self._signature = self._client.rows(_SIGNATURE_SQL)[0]
@@ -92,7 +92,7 @@ class ClickHouseStore:
         return store
 
     def close(self) -> None:
-        with self._lock:
+        with self._write_lock:
             if self._closed:
                 return
             self._closed = True
@@ -117,13 +117,17 @@ class ClickHouseStore:
     @property
     def book(self) -> RateBook:
         """The rate book, at most `CARD_REFRESH_S` behind the cards stored by any replica."""
-        self._refresh()
+        self._refresh(wait=False)
         return self._book
 
-    def _refresh(self, force: bool = False) -> None:
+    def _refresh(self, force: bool = False, wait: bool = True) -> None:
+        """Look for cards other replicas stored, when due. Reads (`wait=False`) skip the look while this process
+        writes: it looks again at its next request, and a health check never waits for the writer."""
         if not force and time.monotonic() - self._looked < CARD_REFRESH_S:
             return
-        with self._lock:
+        if not self._write_lock.acquire(blocking=wait):
+            return
+        try:
             signature = self._guard(lambda: self._client.rows(_SIGNATURE_SQL)[0])
             self._looked = time.monotonic()
             if signature == self._signature:
@@ -135,11 +139,13 @@ class ClickHouseStore:
             for card in book.cards:
                 if card.card_id not in known:
                     self._guard(lambda card=card: _sweep(con, book, card))
+        finally:
+            self._write_lock.release()
 
     def ping(self) -> None:
         """Raise StoreError unless the database answers; looks for new cards when due (health checks do)."""
         self._guard(lambda: self._client.rows("SELECT 1"))
-        self._refresh()
+        self._refresh(wait=False)
 
     def insert_calls(
         self,
@@ -152,7 +158,7 @@ class ClickHouseStore:
         id that is not richer, adds none)."""
         if not rows:
             return 0
-        with self._lock:
+        with self._write_lock:
             self._refresh()
             if reprice is not None and priced_with is not self._book:
                 for row in rows:
@@ -231,7 +237,7 @@ class ClickHouseStore:
 
     def add_card(self, card: RateCard, *, dry_run: bool, note: str = "") -> _repricing.Repricing:
         """Preview (dry_run) or apply a new card: store it, reprice the calls it covers, write the audit row."""
-        with self._lock:
+        with self._write_lock:
             self._refresh(force=True)  # check against every card stored by any replica
             before = self._book
             book = RateBook([*before.cards, card])
