@@ -69,9 +69,11 @@ test-fast: $(VENV)/.dev $(FOCUS_VENV)/.installed
 test-reliability: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability" -s
 
-# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
+# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md), then the same load on
+# DuckDB and on embedded ClickHouse (chdb) side by side (bench/stores.py).
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/stores.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
