@@ -25,6 +25,8 @@ from dashboard import review, spend
 from dashboard.money import format_usd
 from dashboard.ui import EMPTY_RANGE
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}  # the range every page is opened on (previous: September)
 ADMIN = "sk-test-not-a-real-key-admin"

@@ -13,6 +13,8 @@ from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_by
 from dashboard import CollectorUnavailable, NotAuthorized, ReadClient, RequestRejected, spend
 from dashboard.money import MONEY
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 
 @pytest.fixture(scope="module")
 def collector(tmp_path_factory):
