@@ -217,3 +217,20 @@ def test_a_filter_value_never_becomes_sql(api):
     evil = "x' OR '1'='1"
     assert get(api, "/api/v1/spend", group_by="none", layer=evil).json()["rows"][0]["calls"] == 0
     assert get(api, "/api/v1/calls").json()["total"] == 6
+
+
+def test_what_a_store_does_not_support_is_501_naming_it(tmp_path, monkeypatch):
+    from collector.store import Unsupported
+
+    collector = launch_collector(tmp_path, mode="asgi")
+    try:
+
+        def refuse(*args, **kwargs):
+            raise Unsupported("cache savings are not supported on this store")
+
+        monkeypatch.setattr(collector.app.state.store, "cache", refuse)
+        response = collector.client.get("/api/v1/cache")
+        assert response.status_code == 501
+        assert response.json() == {"detail": "cache savings are not supported on this store"}
+    finally:
+        collector.stop()

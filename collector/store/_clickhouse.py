@@ -49,6 +49,7 @@ SELECT id, repriced_at, model, card_id, effective_from, rows, old_cost_usd, new_
 FROM repricings ORDER BY repriced_at DESC, id DESC
 """
 _SIGNATURE_SQL = "SELECT count(*), max(_version) FROM rate_cards"
+_KEYS_PER_LOOKUP = 1000
 SWEEP_NOTE = "rows priced by a replica before it saw this card"
 
 
@@ -171,12 +172,15 @@ class ClickHouseStore:
         keys = [f"r:{r}" if r is not None else f"s:{t}:{s}" for t, s, r in zip(trace, span, response, strict=True)]
         scores, ingested = batch.column("attribution_score").to_pylist(), batch.column("ingested_at").to_pylist()
         versions = [call_version(s, at or datetime.now(UTC)) for s, at in zip(scores, ingested, strict=True)]
-        stored = dict(
-            self._client.native_rows(
-                "SELECT call_key, max(_version) FROM calls WHERE call_key IN {keys:Array(String)} GROUP BY call_key",
-                {"keys": keys},
+        stored: dict[str, int] = {}
+        for start in range(0, len(keys), _KEYS_PER_LOOKUP):  # parameters travel in the URL: bounded
+            stored.update(
+                self._client.native_rows(
+                    "SELECT call_key, max(_version) FROM calls WHERE call_key IN {keys:Array(String)} "
+                    "GROUP BY call_key",
+                    {"keys": keys[start : start + _KEYS_PER_LOOKUP]},
+                )
             )
-        )
         keep = [i for i, (k, v) in enumerate(zip(keys, versions, strict=True)) if k not in stored or v > stored[k]]
         if not keep:
             return 0
