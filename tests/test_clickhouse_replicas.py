@@ -26,6 +26,7 @@ from rates import card_from_mapping
 
 pytest.importorskip("clickhouse_connect", reason="the ClickHouse store needs the clickhouse extra")
 from collector.store import _clickhouse  # noqa: E402
+from collector.store._clickhouse_cards import SWEEP_NOTE  # noqa: E402
 from collector.store._clickhouse_schema import MIGRATIONS  # noqa: E402
 
 NOV1 = datetime(2025, 11, 1, tzinfo=UTC)
@@ -108,7 +109,7 @@ def test_a_card_added_on_one_replica_reprices_the_rows_another_priced_before_it_
         calls, cost, unpriced = _spend(store)
         assert (calls, cost, unpriced) == (2, expected, 0)
     notes = [r["note"] for r in a.repricings().to_pylist() if r["card_id"] == result.card.card_id]
-    assert _clickhouse.SWEEP_NOTE in notes
+    assert SWEEP_NOTE in notes
 
 
 def test_replicas_starting_at_once_migrate_and_seed_once():

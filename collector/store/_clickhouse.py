@@ -33,6 +33,7 @@ from ..row import CallRow
 from . import _cards, _reads, _repricing
 from . import _clickhouse_budgets as _chbudgets
 from ._calls import CALL_COLUMNS, dedupe_batch, to_batch
+from ._clickhouse_cards import SIGNATURE_SQL, sweep
 from ._clickhouse_con import Client, Con, connect
 from ._clickhouse_schema import call_version, migrate
 from ._duckdb import StoreError
@@ -48,9 +49,7 @@ SELECT id, repriced_at, model, card_id, effective_from, rows, old_cost_usd, new_
        (new_cost_usd - old_cost_usd)::DECIMAL(38, 12) AS delta_usd, note
 FROM repricings ORDER BY repriced_at DESC, id DESC
 """
-_SIGNATURE_SQL = "SELECT count(*), max(_version) FROM rate_cards"
 _KEYS_PER_LOOKUP = 1000
-SWEEP_NOTE = "rows priced by a replica before it saw this card"
 
 
 def _failures() -> tuple[type[Exception], ...]:
@@ -69,7 +68,7 @@ class ClickHouseStore:
         self._write_lock = threading.RLock()  # this process's own ordering of book changes and its inserts
         self._closed = False
         self._book = RateBook(_cards.load_stored_cards(self._con()))
-        self._signature = self._client.rows(_SIGNATURE_SQL)[0]
+        self._signature = self._client.rows(SIGNATURE_SQL)[0]
         self._looked = time.monotonic()
 
     @classmethod
@@ -129,7 +128,7 @@ class ClickHouseStore:
         if not self._write_lock.acquire(blocking=wait):
             return
         try:
-            signature = self._guard(lambda: self._client.rows(_SIGNATURE_SQL)[0])
+            signature = self._guard(lambda: self._client.rows(SIGNATURE_SQL)[0])
             self._looked = time.monotonic()
             if signature == self._signature:
                 return
@@ -139,7 +138,7 @@ class ClickHouseStore:
             self._book, self._signature = book, signature
             for card in book.cards:
                 if card.card_id not in known:
-                    self._guard(lambda card=card: _sweep(con, book, card))
+                    self._guard(lambda card=card: sweep(con, book, card))
         finally:
             self._write_lock.release()
 
@@ -255,7 +254,7 @@ class ClickHouseStore:
 
             result = self._guard(work)
             self._book = book
-            self._signature = self._guard(lambda: self._client.rows(_SIGNATURE_SQL)[0])
+            self._signature = self._guard(lambda: self._client.rows(SIGNATURE_SQL)[0])
             return result
 
     # Budgets and alerts (their SQL: _clickhouse_budgets.py).
@@ -282,33 +281,3 @@ class ClickHouseStore:
 
     def record_delivery(self, alert_id: int, **outcome: Any) -> None:
         self._guard(lambda: _chbudgets.record_delivery(self._client, alert_id, **outcome))
-
-
-def _sweep(con: Con, book: RateBook, card: RateCard) -> None:
-    """Reprice the calls `card` prices that are not priced by it: rows this replica stored with its old book."""
-    scope = _repricing._scope(con, book, card)
-    if scope is None:
-        return
-    clause, params = scope
-    clause = f"{clause} AND (card_id IS NULL OR card_id != ?)"
-    params = [*params, card.card_id]
-    cost, cost_params = _repricing.cost_sql(card)
-    (rows, old, new), *_ = con.execute(
-        f"SELECT count(*), coalesce(sum(cost_usd), 0), coalesce(sum({cost}), 0) FROM calls WHERE {clause}",
-        [*cost_params, *params],
-    ).fetchall()
-    if not rows:
-        return
-    searches, search_params = _repricing.web_search_sql(card)
-    con.execute(
-        f"UPDATE calls SET cost_usd = {cost}, web_search_cost_usd = {searches}, pricing_unknown = false, "
-        f"card_id = ?, card_model = ?, estimate_source = NULL WHERE {clause}",
-        [*cost_params, *search_params, card.card_id, card.model, *params],
-    )
-    con.execute(
-        "INSERT INTO repricings (repriced_at, model, card_id, effective_from, rows, old_cost_usd, new_cost_usd, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [datetime.now(UTC), card.model, card.card_id, card.effective_from, int(rows), old, new, SWEEP_NOTE],
-    )
-    log.info("repriced %d rows stored with an older rate book under %s", rows, card.card_id)
-
