@@ -63,7 +63,7 @@ DATA = [
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("api"), mode="asgi")
     try:
         for resource, spans in DATA:
@@ -234,3 +234,9 @@ def test_what_a_store_does_not_support_is_501_naming_it(tmp_path, monkeypatch):
         assert response.json() == {"detail": "cache savings are not supported on this store"}
     finally:
         collector.stop()
+
+
+def test_the_module_collector_runs_on_the_store_of_this_run(api, store_kind):
+    # Guards the conformance suite itself: a module-scoped collector must be one per store, not reused.
+    store = type(api.app.state.store).__name__
+    assert store == {"duckdb": "Store", "chdb": "ClickHouseStore", "clickhouse": "ClickHouseStore"}[store_kind]

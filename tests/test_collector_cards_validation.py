@@ -30,7 +30,7 @@ BAD = [
 
 
 @pytest.fixture(scope="module")
-def collector(tmp_path_factory):
+def collector(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     from helpers.collector import launch_collector
 
     handle = launch_collector(tmp_path_factory.mktemp("cards"), mode="asgi")

@@ -39,7 +39,7 @@ CALLS = [  # (span id, service, layer, model, input, output, cache read, cache w
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("focus"), mode="thread")
     try:
         for service in ("bff", "worker"):

@@ -17,7 +17,7 @@ API_ROUTES = routes.api_routes()
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("params"), mode="thread")
     try:
         for resource, spans in DATA:

@@ -30,7 +30,7 @@ def _price(model: str, tokens_in: int, tokens_out: int) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("policy"), mode="thread")
     try:
         for env in ("prod", "staging"):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/colle
 
 
 @pytest.fixture(scope="module")
-def collector(tmp_path_factory):
+def collector(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     from helpers.collector import launch_collector
 
     handle = launch_collector(tmp_path_factory.mktemp("robust"), mode="asgi")

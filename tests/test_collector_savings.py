@@ -50,7 +50,7 @@ def _price(model: str, call: tuple) -> rates.Price:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("savings"), mode="thread")
     try:
         for card in EXTRA_CARDS:

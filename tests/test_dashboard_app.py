@@ -173,7 +173,7 @@ def _point_the_app_at(handle, monkeypatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded_once(tmp_path_factory):
+def seeded_once(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     """One collector (thread mode: real HTTP for the app) holding SEED, shared by the tests that only read."""
     handle = launch_collector(
         tmp_path_factory.mktemp("seeded"), mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/colle
 
 
 @pytest.fixture(scope="module")
-def collector(tmp_path_factory):
+def collector(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     """One collector holding SEED for the module: every test here only reads (a preview writes nothing)."""
     handle = launch_collector(
         tmp_path_factory.mktemp("client"), mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ

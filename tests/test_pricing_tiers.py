@@ -89,6 +89,7 @@ BASE = {
     ],
 )
 def test_bad_service_tiers_are_refused(tiers, message):
+    tiers = dict(tiers) if isinstance(tiers, dict) else tiers  # not the parameter itself: it runs once per store
     body = {**BASE, "service_tiers": tiers}
     if isinstance(tiers, dict) and "_input" in tiers:
         body["input_usd_per_mtok"] = tiers.pop("_input")
