@@ -1,7 +1,8 @@
 # The README's two commands: `make demo` and `make test`. Everything installs into .venv.
 # Installs are pinned by uv.lock (uv sync --frozen); uv itself comes from PyPI at a pinned version, installed
 # with pip into .venv, so nothing but python3 is needed. `make demo` installs the runtime dependencies only;
-# `make test` adds the dev extra (pytest, ruff, playwright, third-party instrumentations).
+# `make test` adds the dev extra (pytest, ruff, playwright, third-party instrumentations) and the clickhouse extra
+# (clickhouse-connect, chdb-core: the ClickHouse store, tested on embedded chdb).
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 VENV := .venv
@@ -24,7 +25,7 @@ $(VENV)/.runtime: $(UV) pyproject.toml uv.lock
 
 $(VENV)/.dev: $(VENV)/.runtime
 	@echo "Installing the dev extra from uv.lock..."
-	$(SYNC) --extra dev
+	$(SYNC) --extra dev --extra clickhouse
 	touch $@
 
 install: $(VENV)/.runtime
@@ -68,9 +69,11 @@ test-fast: $(VENV)/.dev $(FOCUS_VENV)/.installed
 test-reliability: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability" -s
 
-# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
-bench: $(VENV)/.runtime
+# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md), then the same load on
+# DuckDB and on embedded ClickHouse (chdb) side by side (bench/stores.py).
+bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/stores.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

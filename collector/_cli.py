@@ -9,7 +9,12 @@ import sys
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("collector", help="run the OTLP/HTTP collector and read API (port 4318)")
-    parser.add_argument("--db", default=None, help="DuckDB file (env TOKENLEDGER_DB; default data/tokenledger.duckdb)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="the store: a DuckDB file, or clickhouse://user:password@host:8123/db, clickhouses://..., "
+        "chdb:///path (env TOKENLEDGER_DB; default data/tokenledger.duckdb)",
+    )
     parser.add_argument("--host", default=None, help="bind address (env TOKENLEDGER_HOST; default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (env TOKENLEDGER_PORT; default 4318)")
     parser.set_defaults(handler=_run)
@@ -20,7 +25,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from .config import Settings, SettingsError
     from .main import create_app
-    from .store import Store, StoreError
+    from .store import StoreError, open_store
 
     try:
         settings = Settings.from_env(db_path=args.db, host=args.host, port=args.port)
@@ -30,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
     level = getattr(logging, settings.log_level.upper())
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        store = Store.open(settings.db_path)  # fail here, in one line, if another process holds the file
+        store = open_store(settings.db_path)  # fail here, in one line, if another process holds the file
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

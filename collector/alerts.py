@@ -30,7 +30,7 @@ from rates.types import decimal_text
 
 from .budgets import Budget, budgets_from, measure
 from .config import Settings
-from .store import Store, StoreError
+from .store import StoreError, StoreProtocol
 
 log = logging.getLogger("collector.alerts")
 NUDGE_DELAY_S = 1.0
@@ -49,7 +49,7 @@ def crossings(budget: Budget, spent_usd: Decimal, forecast_usd: Decimal) -> list
     return out
 
 
-def evaluate(store: Store, now: datetime, *, webhook: bool) -> list[int]:
+def evaluate(store: StoreProtocol, now: datetime, *, webhook: bool) -> list[int]:
     """Record the alerts due now that are not recorded yet; their ids (blocking: run it in a thread)."""
     new: list[int] = []
     for budget in budgets_from(store.budgets()):
@@ -100,7 +100,7 @@ def _usd(value: Decimal) -> str:
 class Evaluator:
     """The background task: evaluates every `alert_interval_s` and soon after a nudge, then delivers webhooks."""
 
-    def __init__(self, store: Store, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, store: StoreProtocol, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
         self.store = store
         self.settings = settings
         self._http = http_client

@@ -20,7 +20,7 @@ from rates.types import decimal_text
 
 from .forecast import Forecast, month_bounds
 from .projections import period_forecast
-from .store import VALUE_FILTERS, CallFilter, Store
+from .store import VALUE_FILTERS, CallFilter, StoreProtocol
 
 PERIODS = ("day", "week", "month")
 DEFAULT_THRESHOLDS = (Decimal("0.5"), Decimal("0.8"), Decimal("1"))
@@ -177,7 +177,7 @@ class Measure:
         return self.totals["cost_usd"]
 
 
-def measure(store: Store, budget: Budget, now: datetime) -> Measure:
+def measure(store: StoreProtocol, budget: Budget, now: datetime) -> Measure:
     """The budget's current period, its spend so far and the period's forecast."""
     start, end = period_bounds(budget.period, now)
     where = budget.where()
@@ -186,7 +186,7 @@ def measure(store: Store, budget: Budget, now: datetime) -> Measure:
         return Measure(start, end, totals, period_forecast(view, where, now, start, end))
 
 
-def status(store: Store, budget: Budget, now: datetime) -> dict[str, Any]:
+def status(store: StoreProtocol, budget: Budget, now: datetime) -> dict[str, Any]:
     """The budget's definition with its current period, spend (priced and estimated apart), forecast and status."""
     m = measure(store, budget, now)
     start, end, totals, projected, spent = m.period_start, m.period_end, m.totals, m.forecast, m.spent_usd

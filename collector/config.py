@@ -29,8 +29,10 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the collector reads from its environment."""
 
-    db_path: Path = Path("data/tokenledger.duckdb")
-    """TOKENLEDGER_DB: the DuckDB file (created and migrated at start)."""
+    db_path: Path | str = field(default=Path("data/tokenledger.duckdb"), repr=False)
+    """TOKENLEDGER_DB: the store. A DuckDB file (a path, or `duckdb:///path`), or a ClickHouse URL kept as text
+    (`clickhouse://user:password@host:8123/db`, `clickhouses://...`, `chdb:///path`): see `collector.store._url`.
+    Created and migrated at start. Kept out of repr: a ClickHouse URL may carry a password."""
     host: str = "127.0.0.1"
     """TOKENLEDGER_HOST."""
     port: int = 4318
@@ -91,7 +93,7 @@ class Settings:
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         if "TOKENLEDGER_DB" in env:
-            values["db_path"] = Path(_text(env, "TOKENLEDGER_DB"))
+            values["db_path"] = _db(_text(env, "TOKENLEDGER_DB"), "TOKENLEDGER_DB")
         if "TOKENLEDGER_HOST" in env:
             values["host"] = _text(env, "TOKENLEDGER_HOST")
         for name, attr, low in (
@@ -130,7 +132,7 @@ class Settings:
             values["dimension_attributes"] = _dimension_pairs(env["TOKENLEDGER_DIMENSION_ATTRIBUTES"])
         values.update(_reconciliation(env))
         settings = cls(**values)  # type: ignore[arg-type]
-        chosen = {k: (Path(v) if k == "db_path" else v) for k, v in overrides.items() if v is not None}
+        chosen = {k: (_db(v, "--db") if k == "db_path" else v) for k, v in overrides.items() if v is not None}
         if "port" in chosen and not 0 <= int(chosen["port"]) <= 65535:  # type: ignore[call-overload]
             raise SettingsError(f"--port must be between 0 and 65535, got {chosen['port']}")
         return replace(settings, **chosen)
@@ -157,6 +159,20 @@ def _reconciliation(env: Mapping[str, str]) -> dict[str, object]:
             raise SettingsError("TOKENLEDGER_RECONCILE_DAILY is true but ANTHROPIC_ADMIN_KEY is not set")
         values["reconcile_daily"] = flag
     return values
+
+
+def _db(value: object, name: str) -> Path | str:
+    """A DuckDB path as a Path; a ClickHouse URL as its text (a Path would fold its `//`). Checked here, at start."""
+    from .store._url import parse_db  # imported here: the store package (duckdb, pyarrow) loads only when needed
+
+    if isinstance(value, Path):
+        return value
+    text = str(value)
+    try:
+        target = parse_db(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+    return target if isinstance(target, Path) else text
 
 
 def _dimension_pairs(text: str) -> tuple[tuple[str, str], ...]:

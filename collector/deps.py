@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from .config import Settings
-from .store import Store
+from .store import StoreProtocol
 
 # Every dependency here is async and does no I/O: a sync one would take a worker thread per request, and requests
 # waiting for the writer would then starve the rest (health, reads).
@@ -24,7 +24,7 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> StoreProtocol:
     return request.app.state.store
 
 
@@ -34,7 +34,7 @@ async def get_now(request: Request) -> datetime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[Store, Depends(get_store)]
+StoreDep = Annotated[StoreProtocol, Depends(get_store)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 

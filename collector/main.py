@@ -18,7 +18,7 @@ from .api.routes import ROUTERS
 from .config import Settings
 from .limits import ByteBudget, WriteGate
 from .reconcile_daily import DailyReconcile
-from .store import Store, StoreError
+from .store import StoreError, StoreProtocol, Unsupported, open_store, redact
 
 log = logging.getLogger("collector")
 OTLP_PATH = "/v1/traces"
@@ -44,7 +44,7 @@ def _announce(settings: Settings) -> None:
 
 
 def create_app(
-    settings: Settings | None = None, store: Store | None = None, *, close_store: bool | None = None
+    settings: Settings | None = None, store: StoreProtocol | None = None, *, close_store: bool | None = None
 ) -> FastAPI:
     """The collector app. It opens (and migrates) `settings.db_path` at start-up unless a `store` is given.
 
@@ -56,13 +56,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = Store.open(settings.db_path) if store is None else store
+        app.state.store = open_store(settings.db_path) if store is None else store
         _announce(settings)
         app.state.evaluator = Evaluator(app.state.store, settings)
         app.state.evaluator.start()
         app.state.reconciler = DailyReconcile(app.state.store, settings)
         app.state.reconciler.start()
-        log.info("collector ready on %s", settings.db_path)
+        log.info("collector ready on %s", redact(settings.db_path))
         try:
             yield
         finally:
@@ -103,6 +103,11 @@ def create_app(
     async def store_unavailable(request: Request, exc: StoreError) -> Response:
         log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error(request, 503, "store unavailable, retry later", {"Retry-After": str(settings.retry_after_s)})
+
+    @app.exception_handler(Unsupported)
+    async def unsupported(request: Request, exc: Unsupported) -> Response:
+        # A read this store does not have (yet): say so plainly, never a 500 or a retryable 503.
+        return error(request, 501, str(exc))
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(request: Request, exc: ClientDisconnect) -> Response:

@@ -13,13 +13,13 @@ import pyarrow as pa
 from rates.money import money
 
 from .forecast import Forecast, forecast, history_start, month_bounds
-from .store import MONEY_TYPE, CallFilter, ReadView, Store
+from .store import MONEY_TYPE, CallFilter, ReadView, StoreProtocol
 
 FORECAST_MONEY = ("month_to_date_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd")
 
 
 def daily_spend(
-    store: Store | ReadView, group_by: Sequence[str], where: CallFilter, start: datetime, now: datetime
+    store: StoreProtocol | ReadView, group_by: Sequence[str], where: CallFilter, start: datetime, now: datetime
 ) -> dict[tuple[Any, ...], dict[date, Decimal]]:
     """Spend (priced plus estimated) per group and UTC day, from `start` until `now` (exclusive)."""
     table = store.spend([*group_by, "day"], replace(where, start=start, end=now))
@@ -31,14 +31,14 @@ def daily_spend(
 
 
 def period_forecast(
-    store: Store | ReadView, where: CallFilter, now: datetime, start: datetime, end: datetime
+    store: StoreProtocol | ReadView, where: CallFilter, now: datetime, start: datetime, end: datetime
 ) -> Forecast:
     """The forecast of [start, end) for the calls `where` selects (its own start/end are replaced)."""
     series = daily_spend(store, [], where, history_start(now, start), now)
     return forecast(series.get((), {}), now, start, end)
 
 
-def month_end_table(store: Store, group_by: Sequence[str], where: CallFilter, now: datetime) -> pa.Table:
+def month_end_table(store: StoreProtocol, group_by: Sequence[str], where: CallFilter, now: datetime) -> pa.Table:
     """One row per group: month-to-date, the month-end forecast and its range, and the method used."""
     start, end = month_bounds(now)
     series = daily_spend(store, group_by, where, history_start(now, start), now)

@@ -16,7 +16,7 @@ import anyio
 
 from . import anthropic_reports
 from .config import Settings
-from .store import Store, StoreError
+from .store import StoreError, StoreProtocol
 
 log = logging.getLogger("collector.reconciliation")
 LOOKBACK_DAYS = 7
@@ -24,7 +24,7 @@ INTERVAL_S = 24 * 3600
 API_FIRST_DAY = date(2026, 1, 1)
 
 
-def fetch_and_store(store: Store, settings: Settings, today: date, client: object | None = None) -> int:
+def fetch_and_store(store: StoreProtocol, settings: Settings, today: date, client: object | None = None) -> int:
     """Fetch the days before `today` and store them; the rows stored (blocking: run it in a thread)."""
     end = today - timedelta(days=1)
     start = max(API_FIRST_DAY, today - timedelta(days=LOOKBACK_DAYS))
@@ -41,7 +41,7 @@ def fetch_and_store(store: Store, settings: Settings, today: date, client: objec
 class DailyReconcile:
     """The background task; does nothing unless `settings.reconcile_daily`."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: StoreProtocol, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self._task: asyncio.Task | None = None

@@ -19,6 +19,8 @@ from collector.mapping import MAX_DIMENSION_CHARS, map_span
 from collector.otlp import _convert
 from collector.store._migrations import MIGRATIONS
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 BASE = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4-5", "gen_ai.usage.input_tokens": 10}
 DIMS = ("team", "cost_center", "customer", "feature")
 

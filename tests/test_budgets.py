@@ -12,6 +12,8 @@ import pytest
 from conftest import HAIKU, otlp_json_request, otlp_json_span
 from helpers.finance import WebhookReceiver, launch_clocked
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 NOW = datetime(2026, 11, 16, 12, tzinfo=UTC)
 NS = 1_000_000_000
 TODAY_9AM = int(datetime(2026, 11, 16, 9, tzinfo=UTC).timestamp()) * NS

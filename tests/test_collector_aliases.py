@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers.otlp import otlp_json_request, otlp_json_span
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 JUNE = 1_748_736_000 * 10**9  # 2025-06-01
 DECEMBER = 1_764_547_200 * 10**9  # 2025-12-01

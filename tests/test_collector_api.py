@@ -12,6 +12,8 @@ import pytest
 from helpers.collector import launch_collector
 from helpers.otlp import otlp_json_request, otlp_json_span
 
+pytestmark = pytest.mark.conformance  # runs on every store
+
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 NOV2 = NOV1 + 86_400_000_000_000
 HOUR = 3_600_000_000_000
@@ -61,7 +63,7 @@ DATA = [
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("api"), mode="asgi")
     try:
         for resource, spans in DATA:
@@ -215,3 +217,26 @@ def test_a_filter_value_never_becomes_sql(api):
     evil = "x' OR '1'='1"
     assert get(api, "/api/v1/spend", group_by="none", layer=evil).json()["rows"][0]["calls"] == 0
     assert get(api, "/api/v1/calls").json()["total"] == 6
+
+
+def test_what_a_store_does_not_support_is_501_naming_it(tmp_path, monkeypatch):
+    from collector.store import Unsupported
+
+    collector = launch_collector(tmp_path, mode="asgi")
+    try:
+
+        def refuse(*args, **kwargs):
+            raise Unsupported("cache savings are not supported on this store")
+
+        monkeypatch.setattr(collector.app.state.store, "cache", refuse)
+        response = collector.client.get("/api/v1/cache")
+        assert response.status_code == 501
+        assert response.json() == {"detail": "cache savings are not supported on this store"}
+    finally:
+        collector.stop()
+
+
+def test_the_module_collector_runs_on_the_store_of_this_run(api, store_kind):
+    # Guards the conformance suite itself: a module-scoped collector must be one per store, not reused.
+    store = type(api.app.state.store).__name__
+    assert store == {"duckdb": "Store", "chdb": "ClickHouseStore", "clickhouse": "ClickHouseStore"}[store_kind]

@@ -9,6 +9,8 @@ from google.rpc.status_pb2 import Status
 from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 INGEST = "sk-test-not-a-real-key-ingest"
 READ = "sk-test-not-a-real-key-read"
 ADMIN = "sk-test-not-a-real-key-admin"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 from helpers.otlp import otlp_json_request, otlp_json_span
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 JSON = {"content-type": "application/json"}
 UNKNOWN = {
@@ -34,6 +37,7 @@ def test_an_estimated_row_stores_no_card_id_and_a_priced_one_does(start_collecto
     assert (row["card_id"], row["cost_usd"], row["pricing_unknown"]) == ("mystery-model-9@2025-01-01", "0.002", False)
 
 
+@pytest.mark.duckdb_only("a DuckDB migration of rows stored before it")
 def test_rows_estimated_before_are_cleared_by_a_migration(start_collector, tmp_path):
     from collector.store import Store
 

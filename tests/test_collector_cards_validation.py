@@ -8,6 +8,8 @@ import pytest
 
 import rates
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 CARD = {
     "model": "claude-test-validation",
     "input_usd_per_mtok": "1",
@@ -28,7 +30,7 @@ BAD = [
 
 
 @pytest.fixture(scope="module")
-def collector(tmp_path_factory):
+def collector(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     from helpers.collector import launch_collector
 
     handle = launch_collector(tmp_path_factory.mktemp("cards"), mode="asgi")

@@ -14,6 +14,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 _APP = textwrap.dedent(
     """
     import asyncio, logging, os, sys

@@ -15,6 +15,8 @@ from helpers.collector import ROOT, free_port
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 T0 = 1_764_115_200_000_000_000  # 2025-11-26T00:00:00Z in ns
 
 
@@ -77,6 +79,7 @@ def test_sdk_exporter_spans_land_and_survive_a_kill(start_collector, send_spans,
 
 
 @pytest.mark.e2e
+@pytest.mark.duckdb_only("DuckDB's file and WAL")
 def test_a_clean_stop_leaves_everything_in_the_database_file(start_collector, send_spans, tmp_path):
     collector = start_collector(tmp_path, mode="subprocess")
     send_spans(collector.url, lambda t: [_chat_span(t, i) for i in range(3)])
@@ -97,6 +100,7 @@ def test_same_response_id_from_a_second_export_is_the_same_call(start_collector,
 
 
 @pytest.mark.e2e
+@pytest.mark.duckdb_only("DuckDB's file lock (ClickHouse takes many collectors)")
 def test_a_second_collector_on_the_same_file_fails_clearly(start_collector, tmp_path):
     # The first holds the file from this test process (DuckDB's lock is per process); the second is the real CLI.
     first = start_collector(tmp_path, mode="thread")

@@ -23,6 +23,8 @@ from test_collector_api import HOUR, NOV1, NOV2, _call
 import rates
 from tokenledger import contract
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATOR_VENV = Path(os.environ.get("FOCUS_VALIDATOR_VENV", ROOT / ".venv-focus"))
 SONNET, HAIKU = "claude-sonnet-4-5", "claude-haiku-4-5"
@@ -37,7 +39,7 @@ CALLS = [  # (span id, service, layer, model, input, output, cache read, cache w
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("focus"), mode="thread")
     try:
         for service in ("bff", "worker"):

@@ -16,6 +16,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from collector.otlp import JSON as JSON_TYPE
 from collector.otlp import decode_export
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 
 @pytest.fixture
 def collector(start_collector, tmp_path):

@@ -18,6 +18,8 @@ import pytest
 from rates import compute_cost_usd
 from tokenledger.fakes import FakeAnthropic, FakeUsage
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 KEY = "sk-test-not-a-real-key"
 USAGE = FakeUsage(input_tokens=1500, output_tokens=80, cache_read_tokens=1000, cache_write_tokens=200)
 # 300 uncached x $1 + 1000 cache reads x $0.10 + 200 cache writes x $1.25 + 80 output x $5, per million tokens

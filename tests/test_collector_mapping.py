@@ -14,6 +14,8 @@ from collector.mapping import InvalidSpan, map_span
 from collector.otlp import _convert
 from collector.row import CallRow
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 
 def span(attrs: dict, *, status_code: int = 0) -> Span:
     raw = otlp_json_span("00000000000000a1", attrs, status_code=status_code)

@@ -10,12 +10,14 @@ from test_collector_api import DATA
 
 from collector.store import CallFilter
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 API_ROUTES = routes.api_routes()
 """Every (method, path) under /api/, from the routers the collector mounts (helpers/routes.py checks coverage)."""
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("params"), mode="thread")
     try:
         for resource, spans in DATA:

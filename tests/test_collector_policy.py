@@ -12,6 +12,8 @@ from test_collector_api import HOUR, NOV1, _call
 
 import rates
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 SONNET, HAIKU = "claude-sonnet-4-5", "claude-haiku-4-5"
 AT = datetime.fromtimestamp((NOV1 + HOUR) / 1e9, UTC)
 CALLS = [  # (span id, used, requested, input, output, environment)
@@ -28,7 +30,7 @@ def _price(model: str, tokens_in: int, tokens_out: int) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("policy"), mode="thread")
     try:
         for env in ("prod", "staging"):

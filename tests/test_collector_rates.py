@@ -15,6 +15,8 @@ from collector.pricing import price_row
 from collector.store import CallFilter, Store
 from rates import RateBook, Usage, card_from_mapping, money, price_call
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 NOV1 = 1_761_955_200_000_000_000  # 2025-11-01T00:00:00Z
 DAY = 86_400_000_000_000
 

@@ -8,9 +8,11 @@ import httpx
 import pytest
 from helpers.otlp import HAIKU, JSON, otlp_json_request, otlp_json_span
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 
 @pytest.fixture(scope="module")
-def collector(tmp_path_factory):
+def collector(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     from helpers.collector import launch_collector
 
     handle = launch_collector(tmp_path_factory.mktemp("robust"), mode="asgi")

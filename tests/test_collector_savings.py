@@ -15,6 +15,8 @@ import rates
 from rates import RateCard, Rates
 from tokenledger import contract
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 SONNET, HAIKU, GROK = "claude-sonnet-4-5", "claude-haiku-4-5", "grok-4-fast-non-reasoning"
 NOCACHE = "nocache-model"  # a card added in the test, whose cache rates are its input rate
 LATE = "late-model"  # a card in force only from NOV1 + 2h: the first calls have no price on it
@@ -48,7 +50,7 @@ def _price(model: str, call: tuple) -> rates.Price:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("savings"), mode="thread")
     try:
         for card in EXTRA_CARDS:

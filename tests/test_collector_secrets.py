@@ -9,6 +9,8 @@ import logging
 import pytest
 from helpers.otlp import HAIKU, JSON, otlp_json_request, otlp_json_span
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 SECRET = "sk-live-SECRET123"
 
 

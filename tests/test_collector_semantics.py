@@ -20,6 +20,8 @@ from collector.otlp import _convert
 from collector.semantics import INCLUSIVE, RAW_XAI, instrumentation, semantics
 from tokenledger.fakes import FakeAnthropic, FakeUsage
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 KEY = "sk-test-not-a-real-key"
 
 

@@ -25,6 +25,8 @@ from dashboard import review, spend
 from dashboard.money import format_usd
 from dashboard.ui import EMPTY_RANGE
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 NO_REPORT = (
     "No provider report in this range. Import a provider's daily usage file (POST /api/v1/reconciliation/import) "
     "or fetch Anthropic's reports (`tokenledger reconcile anthropic --start DATE --end DATE`): docs/reconciliation.md."
@@ -176,7 +178,7 @@ def _point_the_app_at(handle, monkeypatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded_once(tmp_path_factory):
+def seeded_once(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     """One collector (thread mode: real HTTP for the app) holding SEED, shared by the tests that only read."""
     handle = launch_collector(
         tmp_path_factory.mktemp("seeded"), mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ

@@ -13,9 +13,11 @@ from test_dashboard_app import ADMIN, IN_PERIOD, PERIOD, READ, SEED, expected_by
 from dashboard import CollectorUnavailable, NotAuthorized, ReadClient, RequestRejected, spend
 from dashboard.money import MONEY
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 
 @pytest.fixture(scope="module")
-def collector(tmp_path_factory):
+def collector(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     """One collector holding SEED for the module: every test here only reads (a preview writes nothing)."""
     handle = launch_collector(
         tmp_path_factory.mktemp("client"), mode="thread", TOKENLEDGER_ADMIN_TOKEN=ADMIN, TOKENLEDGER_READ_TOKEN=READ

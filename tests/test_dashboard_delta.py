@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 READ = "sk-test-not-a-real-key-read"

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from test_dashboard_app import (  # noqa: F401 (fixtures)
     HAIKU,
     IN_PERIOD,
@@ -24,6 +25,8 @@ import rates
 from dashboard import savings
 from dashboard.money import MONEY, format_usd
 from dashboard.ui import EMPTY_RANGE
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 BOOK = rates.default_book()
 

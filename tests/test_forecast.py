@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from collector.forecast import forecast, history_start, month_bounds
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 D = Decimal
 

@@ -16,6 +16,8 @@ from rates import RateBook, Usage, card_from_mapping, default_book, load_cards, 
 from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 NOV1_2026 = 1_793_491_200_000_000_000  # 2026-11-01T00:00:00Z
 log = logging.getLogger("test.cache_1h")

@@ -11,6 +11,8 @@ from helpers.otlp import otlp_json_request, otlp_json_span
 
 from rates import Usage, compute_cost_usd, default_book, price_call
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 USAGE = Usage(1_000_000, 100_000)
 

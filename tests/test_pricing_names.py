@@ -10,6 +10,8 @@ from helpers.otlp import otlp_json_request, otlp_json_span
 
 from rates import RateBook, Usage, card_from_mapping, default_book, load_cards, price_call
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 USAGE = Usage(10_000, 1_000, cache_read_tokens=2_000)
 

@@ -17,6 +17,8 @@ from rates import CardFileError, RateBook, Usage, card_from_mapping, default_boo
 from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 NOV1_2026 = 1_793_491_200_000_000_000
 CONTEXT = {"batch": {"processing": "batch"}, "fast": {"speed": "fast"}}
@@ -87,6 +89,7 @@ BASE = {
     ],
 )
 def test_bad_service_tiers_are_refused(tiers, message):
+    tiers = dict(tiers) if isinstance(tiers, dict) else tiers  # not the parameter itself: it runs once per store
     body = {**BASE, "service_tiers": tiers}
     if isinstance(tiers, dict) and "_input" in tiers:
         body["input_usd_per_mtok"] = tiers.pop("_input")

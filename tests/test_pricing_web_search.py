@@ -16,6 +16,8 @@ from rates import RateBook, Usage, card_from_mapping, default_book, money, price
 from tokenledger import contract as t
 from tokenledger.fakes import FakeUsage
 
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 log = logging.getLogger("test.web_search")
 

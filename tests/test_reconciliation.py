@@ -1,6 +1,6 @@
 """Reconciliation against an imported daily usage file: each cause on a known data set, idempotent imports, and a
 malformed file refused with a 400 naming the line and column (the collector in process, on a real DuckDB file,
-fed OTLP JSON)."""
+fed OTLP JSON); on every store: the conformance suite)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from helpers.collector import launch_collector
 from helpers.otlp import otlp_json_request, otlp_json_span
 
 import rates
+
+pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
 HAIKU, SONNET = "claude-haiku-4-5", "claude-sonnet-4-5"
 HEADER = "date,model,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd"
@@ -58,7 +60,7 @@ def report() -> str:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("reconciliation"), mode="asgi")
     try:
         spans = [

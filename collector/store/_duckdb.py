@@ -148,7 +148,7 @@ class Store:
                     cur.begin()
                 except duckdb.Error as exc:
                     raise StoreError(str(exc)) from exc
-                yield ReadView(cur, book, StoreError)
+                yield ReadView.on_cursor(cur, book, StoreError)
             finally:
                 _rollback(cur)
 

@@ -1,6 +1,8 @@
 """The token sums a FOCUS export is built from: per day, service, layer, environment, dimensions, provider, model,
 card, long-context or not, and service tier, with the cost stored for them (cache writes split into 5-minute and
-1-hour). `collector/focus.py` turns them into FOCUS rows."""
+1-hour). `collector/focus.py` turns them into FOCUS rows.
+
+Grouped and ordered by position: on ClickHouse a name there would be the column (`service_tier`), not the alias."""
 
 from __future__ import annotations
 
@@ -32,10 +34,9 @@ def usage(query: Query, book: RateBook, start: datetime, end: datetime) -> pa.Ta
             TRY_CAST(sum(web_search_requests) AS BIGINT) AS web_search_requests,
             sum(cost_usd)::{MONEY} AS cost_usd
         FROM calls WHERE start_time >= ? AND start_time < ?
-        GROUP BY ALL
-        ORDER BY day, service NULLS LAST, layer NULLS LAST, environment NULLS LAST, team NULLS LAST,
-            cost_center NULLS LAST, customer NULLS LAST, feature NULLS LAST, provider NULLS LAST,
-            model NULLS LAST, card_id NULLS LAST, pricing_unknown, long_context, service_tier
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+        ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST, 6 NULLS LAST, 7 NULLS LAST, 8 NULLS LAST,
+            9 NULLS LAST, 10 NULLS LAST, 11 NULLS LAST, 12, 13, 14
         """,
         [*tiered_params, start, end],
     )

@@ -1,11 +1,14 @@
 """`ReadView`: one consistent read. Every query of an answer made of several (a total and its page, what-if's
 sums per card window, policy and cache savings, a budget's spend and forecast) runs on one cursor inside one
 transaction, so they all see the same committed calls (DuckDB's MVCC snapshot) while ingest goes on, and they all
-use the one rate book read when the view opened."""
+use the one rate book read when the view opened.
+
+On ClickHouse there is no snapshot across queries: each query of a view sees the rows committed when it ran (see
+`_clickhouse`); the rate book is still the one read when the view opened."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,18 +26,26 @@ STORE_FAILURES = (duckdb.IOException, duckdb.ConnectionException, duckdb.OutOfMe
 class ReadView:
     """Reads on one snapshot (`Store.snapshot()` opens it): the same methods as `Store` has for them."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, book: RateBook, error: type[Exception]) -> None:
-        self._cursor = cursor
+    def __init__(self, query: Callable[[str, Sequence[Any]], pa.Table], book: RateBook) -> None:
+        self._query = query
         self.book = book
         """The rate book every figure of this view is priced with."""
-        self._error = error
+
+    @classmethod
+    def on_cursor(cls, cursor: duckdb.DuckDBPyConnection, book: RateBook, error: type[Exception]) -> ReadView:
+        """A view whose queries run on a DuckDB cursor (in its transaction); store failures raised as `error`."""
+
+        def query(sql: str, params: Sequence[Any] = ()) -> pa.Table:
+            try:
+                return cursor.sql(sql, params=list(params)).to_arrow_table()
+            except STORE_FAILURES as exc:
+                raise error(str(exc)) from exc
+
+        return cls(query, book)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-        """Run a read query in the view's transaction; the result as an Arrow table."""
-        try:
-            return self._cursor.sql(sql, params=list(params)).to_arrow_table()
-        except STORE_FAILURES as exc:
-            raise self._error(str(exc)) from exc
+        """Run a read query in the view (its transaction, on DuckDB); the result as an Arrow table."""
+        return self._query(sql, params)
 
     def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
         """Calls, tokens and cost (priced and estimated apart) per group."""

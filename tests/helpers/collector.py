@@ -13,19 +13,24 @@ Modes, fastest first:
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -35,6 +40,37 @@ MODES = ("asgi", "thread", "subprocess")
 DEFAULT_MODE = "subprocess"
 _ASGI_IDS = itertools.count(1)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # the CLI's (collector/_cli.py)
+STORES = ("duckdb", "chdb", "clickhouse")
+"""Where a collector keeps its data: a DuckDB file; embedded ClickHouse (chdb); the ClickHouse server named by
+TOKENLEDGER_TEST_CLICKHOUSE_URL (a fresh database per collector)."""
+CLICKHOUSE_URL_ENV = "TOKENLEDGER_TEST_CLICKHOUSE_URL"
+current_store = "duckdb"
+"""The store `launch_collector` uses when none is named (the conformance fixture `store_kind` sets it)."""
+_chdb_root: str | None = None
+
+
+def _chdb_dir() -> str:
+    """chdb serves one data path per process: every in-process collector of this test run shares one (each in a
+    database of its own); a subprocess collector uses a path of its own."""
+    global _chdb_root
+    if _chdb_root is None:
+        _chdb_root = tempfile.mkdtemp(prefix="tokenledger-chdb-")
+        atexit.register(shutil.rmtree, _chdb_root, True)
+    return _chdb_root
+
+
+def store_url(store: str, directory: Path, mode: str) -> Path | str:
+    """The `--db` value for a new collector on `store`."""
+    assert store in STORES, f"store must be one of {STORES}"
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    if store == "duckdb":
+        return directory / "tokenledger.duckdb"
+    if store == "chdb":
+        path = str(directory / "chdb") if mode == "subprocess" else _chdb_dir()
+        return f"chdb://{path}?database={database}"
+    base = os.environ.get(CLICKHOUSE_URL_ENV, "")
+    assert base, f"store='clickhouse' needs {CLICKHOUSE_URL_ENV}"
+    return urlunsplit(urlsplit(base)._replace(path=f"/{database}"))
 
 
 def free_port() -> int:
@@ -89,7 +125,8 @@ class _LogCapture:
 class CollectorHandle:
     """A running collector. See the module docstring and `launch_collector`."""
 
-    db_path: Path
+    db_path: Path | str
+    """The DuckDB file, or the ClickHouse URL (`store_url`)."""
     port: int | None
     mode: str
     env: dict[str, str]
@@ -230,8 +267,11 @@ class CollectorHandle:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def launch_collector(directory: Path, *, mode: str = DEFAULT_MODE, **env: str) -> CollectorHandle:
-    """Start a collector on `directory / "tokenledger.duckdb"`; the caller stops it (the fixtures do).
+def launch_collector(
+    directory: Path, *, mode: str = DEFAULT_MODE, store: str | None = None, db: Path | str | None = None, **env: str
+) -> CollectorHandle:
+    """Start a collector on `directory / "tokenledger.duckdb"` (or on `store`, default `current_store`: see
+    `store_url`; or on `db`, a --db value); the caller stops it (the fixtures do).
 
     `env` sets ``TOKENLEDGER_*`` settings, e.g. ``TOKENLEDGER_ADMIN_TOKEN="sk-test-not-a-real-key"``. In-process
     modes read only `env`; the subprocess inherits os.environ as well.
@@ -239,7 +279,7 @@ def launch_collector(directory: Path, *, mode: str = DEFAULT_MODE, **env: str) -
     assert mode in MODES, f"mode must be one of {MODES}"
     port = None if mode == "asgi" else free_port()
     handle = CollectorHandle(
-        db_path=directory / "tokenledger.duckdb",
+        db_path=db if db is not None else store_url(store or current_store, directory, mode),
         port=port,
         mode=mode,
         env={k: str(v) for k, v in env.items()},

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from . import collector as _collector
 from .collector import CollectorHandle, free_port
 
 
@@ -25,10 +26,12 @@ class ClockedCollector(CollectorHandle):
 
 
 def launch_clocked(directory: Path, now: datetime, *, mode: str = "thread", **env: str) -> ClockedCollector:
-    """A collector on `directory/tokenledger.duckdb` whose clock says `now`; the caller stops it."""
+    """A collector on `directory/tokenledger.duckdb` (or the conformance suite's store) whose clock says `now`; the
+    caller stops it."""
     port = None if mode == "asgi" else free_port()
     handle = ClockedCollector(
-        db_path=directory / "tokenledger.duckdb", port=port, mode=mode, env={k: str(v) for k, v in env.items()},
+        db_path=_collector.store_url(_collector.current_store, directory, mode), port=port, mode=mode,
+        env={k: str(v) for k, v in env.items()},
         log_path=directory / f"collector-{port or 'asgi'}.log",
     )  # fmt: skip
     handle.clock = lambda: now

@@ -5,6 +5,9 @@
     ``thread`` (uvicorn in a thread, real HTTP) or ``subprocess`` (the real command; the default). Pick the fastest
     mode that keeps the test's meaning; see `helpers.collector`. Stopped at teardown.
 ``collector_server``: ``start_collector(tmp_path)`` with no tokens (subprocess).
+``store_kind``: the store the collectors of a test use: ``duckdb``, except in the conformance suite (modules or
+    tests marked ``conformance``), which runs on ``duckdb`` and ``chdb`` (embedded ClickHouse), and on ``clickhouse``
+    too when TOKENLEDGER_TEST_CLICKHOUSE_URL names a server (each collector gets a fresh database on it).
 ``otlp_provider(url, *, service_name="test-service", resource=None, headers=None) -> TracerProvider`` (factory)
     A TracerProvider (not installed globally) whose SimpleSpanProcessor exports each ended span at once through the
     real ``OTLPSpanExporter`` (protobuf over HTTP) to ``url + "/v1/traces"``; ``provider.otlp_exporter.results``
@@ -16,13 +19,48 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.collector import DEFAULT_MODE, CollectorHandle, launch_collector
+from helpers import collector as _collector
+from helpers.collector import CLICKHOUSE_URL_ENV, DEFAULT_MODE, CollectorHandle, launch_collector
 from helpers.otlp import export_spans, make_otlp_provider
+
+
+def conformance_stores() -> list[str]:
+    """The stores the conformance suite runs on here."""
+    return ["duckdb", "chdb", *(["clickhouse"] if os.environ.get(CLICKHOUSE_URL_ENV) else [])]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "conformance: runs on every store (duckdb, chdb, and a ClickHouse server when one is named)"
+    )
+    config.addinivalue_line("markers", "duckdb_only(reason): a conformance-module test about DuckDB itself")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("conformance"):
+        only = metafunc.definition.get_closest_marker("duckdb_only")
+        stores = ["duckdb"] if only else conformance_stores()
+        metafunc.parametrize("store_kind", stores, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def store_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The store `launch_collector` uses in this test (see the module docstring)."""
+    kind = getattr(request, "param", "duckdb")
+    if kind != "duckdb":
+        try:
+            import clickhouse_connect  # noqa: F401
+        except ImportError:  # a failure, not a skip: a missing extra must not pass the chdb half of the suite
+            pytest.fail("the conformance suite runs on chdb: install the clickhouse extra (make install-dev)")
+    saved, _collector.current_store = _collector.current_store, kind
+    yield kind
+    _collector.current_store = saved
 
 
 @pytest.fixture

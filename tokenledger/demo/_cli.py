@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,7 +22,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--real", action="store_true", help="send live calls to the real providers (needs API keys)")
     demo.add_argument("--collector-port", type=int, default=4318)
     demo.add_argument("--dashboard-port", type=int, default=8501)
-    demo.add_argument("--db", type=Path, default=Path("data/tokenledger.duckdb"), help="the collector's DuckDB file")
+    demo.add_argument(
+        "--db",
+        default="data/tokenledger.duckdb",
+        help="the collector's store: a DuckDB file (default data/tokenledger.duckdb), chdb:///path (embedded "
+        "ClickHouse) or clickhouse://user:password@host:8123/db",
+    )
     demo.add_argument("--duration", type=_positive_float, default=None, help="stop after this many seconds")
     demo.set_defaults(handler=_run)
 

@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from .processes import DemoError, ProcessGroup, port_is_free
 from .traffic import default_backfill_days
@@ -36,17 +37,16 @@ def run_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    db = args.db.resolve()
-    db.parent.mkdir(parents=True, exist_ok=True)
+    db, logs, shown = _store(str(args.db))
     collector_url = f"http://127.0.0.1:{args.collector_port}"
     dashboard_url = f"http://127.0.0.1:{args.dashboard_port}"
-    group = ProcessGroup(db.parent / "demo-logs")
+    group = ProcessGroup(logs)
     # Explicit handlers: a shell that starts the demo in the background leaves SIGINT ignored otherwise.
     previous = {sig: signal.signal(sig, _on_stop_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     code = 0
     try:
         collector = group.start(
-            "collector", ["-m", "tokenledger", "collector", "--db", str(db), "--port", str(args.collector_port)]
+            "collector", ["-m", "tokenledger", "collector", "--db", db, "--port", str(args.collector_port)]
         )
         group.wait_healthy(collector, f"{collector_url}/healthz")
         dashboard = group.start(
@@ -54,7 +54,7 @@ def run_demo(args: argparse.Namespace) -> int:
             ["-m", "tokenledger", "dashboard", "--collector", collector_url, "--port", str(args.dashboard_port)],
         )
         print(
-            f"\n  Dashboard: {dashboard_url}\n  Collector: {collector_url} (DuckDB file {db})\n"
+            f"\n  Dashboard: {dashboard_url}\n  Collector: {collector_url} ({shown})\n"
             f"  Logs:      {group.log_dir}\n  Stop:      Ctrl-C (stops every process the demo started)\n",
             flush=True,
         )
@@ -110,3 +110,19 @@ def run_demo(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
         print("Stopped every process the demo started.", flush=True)
     return code
+
+
+def _store(text: str) -> tuple[str, Path, str]:
+    """The collector's --db value, where the demo's logs go, and how the store is shown (never a password)."""
+    from collector.store._url import parse_db, redact
+
+    target = parse_db(text)
+    if isinstance(target, Path):
+        db = target.resolve()
+        db.parent.mkdir(parents=True, exist_ok=True)
+        return str(db), db.parent / "demo-logs", f"DuckDB file {db}"
+    if target.embedded:
+        path = Path(target.path or "").resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return text, path.parent / "demo-logs", f"embedded ClickHouse {redact(target)}"
+    return text, Path("data/demo-logs").resolve(), f"ClickHouse {redact(target)}"
