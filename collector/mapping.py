@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
@@ -82,6 +83,27 @@ def value(any_value: AnyValue) -> Any:
     return getattr(any_value, kind)
 
 
+_NESTED = frozenset({"array_value", "kvlist_value"})
+
+
+def read_attributes(pairs: list[KeyValue] | Any, wanted: frozenset[str]) -> dict[str, Any]:
+    """`attributes` for the keys in `wanted` only: a span's other attributes (prompts, tool payloads) are never read,
+    so their values are not converted. Inlined, because this runs for every attribute of every span."""
+    out: dict[str, Any] = {}
+    for kv in pairs:
+        key = kv.key
+        if key in wanted:
+            any_value = kv.value
+            kind = any_value.WhichOneof("value")
+            if kind is None:
+                out[key] = None
+            elif kind in _NESTED:
+                out[key] = value(any_value)
+            else:
+                out[key] = getattr(any_value, kind)
+    return out
+
+
 def is_llm_call(attrs: Mapping[str, Any]) -> bool:
     """A span is a provider call when it names a generation operation or carries a token count."""
     operation = attrs.get(c.OPERATION)
@@ -92,7 +114,10 @@ def is_llm_call(attrs: Mapping[str, Any]) -> bool:
         return False
     if operation in GENERATION_OPERATIONS or (isinstance(kind, str) and kind.upper() == "LLM"):
         return True
-    return any(key in attrs for key in TOKEN_KEYS)
+    return not _TOKEN_KEYS.isdisjoint(attrs)
+
+
+_TOKEN_KEYS = frozenset(TOKEN_KEYS)
 
 
 def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -105,8 +130,10 @@ def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None,
 
 def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
     """The first present count among `keys`. Present with an empty or null value is not a count: it rejects."""
-    key = next((k for k in keys if k in attrs), None)
-    if key is None:
+    for key in keys:
+        if key in attrs:
+            break
+    else:
         return None
     found = attrs[key]
     if found is None or found == "":
@@ -121,11 +148,17 @@ def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
 
 
 def _text(found: Any) -> str | None:
+    if found.__class__ is str:  # the common case first: a plain str attribute
+        return found.strip() or None
     return found.strip() if isinstance(found, str) and found.strip() else None
 
 
 def _first_text(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
-    return next((text for key in keys if (text := _text(attrs.get(key)))), None)
+    for key in keys:
+        text = _text(attrs.get(key))
+        if text:
+            return text
+    return None
 
 
 def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
@@ -136,8 +169,8 @@ def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
     """
     _, found = _first(attrs, PROVIDER_KEYS)
     name = _text(found)
-    host = _text(attrs.get(c.SERVER)) or ""
-    by_host = next((p for suffix, p in _HOSTS if host == suffix or host.endswith("." + suffix)), None)
+    host = _text(attrs.get(c.SERVER))
+    by_host = next((p for suffix, p in _HOSTS if host == suffix or host.endswith("." + suffix)), None) if host else None
     if name:
         name = _PROVIDER_ALIASES.get(name.lower(), name.lower())
         return by_host if name == "openai" and by_host else name
@@ -238,10 +271,19 @@ def dimensions(
 ) -> dict[str, str | None]:
     """team, cost_center, customer, feature: `tokenledger.<name>` (span, then resource), then the attributes an
     operator mapped to the dimension (`extra`: (dimension, attribute) pairs in order of preference)."""
-    out = {}
-    for name, key in c.DIMENSION_KEYS.items():
-        out[name] = _attributed(attrs, resource, (key, *(attr for dim, attr in extra if dim == name)))
-    return out
+    return {name: _attributed(attrs, resource, keys) for name, keys in _dimension_keys(extra)}
+
+
+@lru_cache(maxsize=64)
+def _read_keys(extra: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    # Every span attribute the mapping may read: the contract's list and the operator's dimension attributes.
+    return c.COLLECTOR_READS | {attr for _, attr in extra}
+
+
+@lru_cache(maxsize=64)
+def _dimension_keys(extra: tuple[tuple[str, str], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # The keys read per dimension, worked out once per configuration rather than for every span.
+    return tuple((name, (key, *(attr for dim, attr in extra if dim == name))) for name, key in c.DIMENSION_KEYS.items())
 
 
 def map_span(
@@ -254,7 +296,7 @@ def map_span(
     """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans.
 
     `dimension_attributes`: the operator's extra attributes per dimension (TOKENLEDGER_DIMENSION_ATTRIBUTES)."""
-    attrs = attributes(span.attributes)
+    attrs = read_attributes(span.attributes, _read_keys(dimension_attributes))
     if not is_llm_call(attrs):
         return None
     if len(span.trace_id) != 16 or len(span.span_id) != 8:
@@ -279,7 +321,7 @@ def map_span(
     cache_write_1h = _count(attrs, CACHE_WRITE_1H_KEYS) or 0
     # The 1-hour writes are part of all writes; a source that sent only the 1-hour part wrote at least that much.
     cache_write = max(cache_write, cache_write_1h)
-    has_tokens = any(key in attrs for key in TOKEN_KEYS)
+    has_tokens = not _TOKEN_KEYS.isdisjoint(attrs)
     response_id = _response_id(attrs)
     error_type = _text(attrs.get(c.ERROR_TYPE))
     status = _STATUS.get(span.status.code, "unset")
