@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
-"""The bench's work folder (git-ignored): Phoenix's virtual environment is kept here between runs."""
+WORK = ROOT / ".bench"
+"""The bench's work folder (git-ignored): Phoenix's virtual environment is kept here between runs. Not under bench/:
+the tests scan that package's sources, and a virtual environment's would be read with them."""
 
 
 def free_port() -> int:

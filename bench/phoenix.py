@@ -3,7 +3,7 @@
     .venv/bin/python bench/phoenix.py [--batches 24] [--time-cap 60]
 
 Installs `arize-phoenix` (PHOENIX_VERSION, from PyPI) into its own virtual environment under the bench's work folder
-(bench/.work/phoenix-venv, kept between runs), runs `phoenix serve` on localhost with a new working directory (its
+(.bench/phoenix-venv, kept between runs), runs `phoenix serve` on localhost with a new working directory (its
 SQLite file), posts the same protobuf export requests as the tokenledger run to its OTLP/HTTP endpoint, and counts
 the rows of its `spans` table until they stop growing. Phoenix is far slower, so it gets a smaller load and a time
 cap (both printed). Phoenix accepts only protobuf on /v1/traces.

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from rates.money import money
@@ -35,6 +34,7 @@ from tokenledger.contract import (
     TOKEN_KEYS,
 )
 
+from .otlp_values import attributes, read_attributes
 from .row import CallRow
 from .semantics import semantics
 
@@ -63,45 +63,11 @@ _MODEL_PREFIXES = (("claude", "anthropic"), ("grok", "x_ai"), ("gpt-", "openai")
 _STATUS = {Status.STATUS_CODE_UNSET: "unset", Status.STATUS_CODE_OK: "ok", Status.STATUS_CODE_ERROR: "error"}
 
 
+__all__ = ["InvalidSpan", "attributes", "dimensions", "is_llm_call", "map_span", "provider_of", "reported_cost"]
+
+
 class InvalidSpan(ValueError):
     """An LLM span that cannot become a row; the message names the attribute and the problem."""
-
-
-def attributes(pairs: list[KeyValue] | Any) -> dict[str, Any]:
-    """OTLP key-values as a dict of Python values."""
-    return {kv.key: value(kv.value) for kv in pairs}
-
-
-def value(any_value: AnyValue) -> Any:
-    kind = any_value.WhichOneof("value")
-    if kind is None:
-        return None
-    if kind == "array_value":
-        return [value(v) for v in any_value.array_value.values]
-    if kind == "kvlist_value":
-        return attributes(any_value.kvlist_value.values)
-    return getattr(any_value, kind)
-
-
-_NESTED = frozenset({"array_value", "kvlist_value"})
-
-
-def read_attributes(pairs: list[KeyValue] | Any, wanted: frozenset[str]) -> dict[str, Any]:
-    """`attributes` for the keys in `wanted` only: a span's other attributes (prompts, tool payloads) are never read,
-    so their values are not converted. Inlined, because this runs for every attribute of every span."""
-    out: dict[str, Any] = {}
-    for kv in pairs:
-        key = kv.key
-        if key in wanted:
-            any_value = kv.value
-            kind = any_value.WhichOneof("value")
-            if kind is None:
-                out[key] = None
-            elif kind in _NESTED:
-                out[key] = value(any_value)
-            else:
-                out[key] = getattr(any_value, kind)
-    return out
 
 
 def is_llm_call(attrs: Mapping[str, Any]) -> bool:
@@ -299,11 +265,13 @@ def map_span(
     attrs = read_attributes(span.attributes, _read_keys(dimension_attributes))
     if not is_llm_call(attrs):
         return None
-    if len(span.trace_id) != 16 or len(span.span_id) != 8:
+    # Each read of a protobuf field builds a Python object: every field is read once.
+    trace_id, span_id, start_nano = span.trace_id, span.span_id, span.start_time_unix_nano
+    if len(trace_id) != 16 or len(span_id) != 8:
         raise InvalidSpan("span has no valid trace_id (16 bytes) and span_id (8 bytes)")
-    if span.start_time_unix_nano <= 0:
+    if start_nano <= 0:
         raise InvalidSpan("span has no start time")
-    end_nano = max(span.end_time_unix_nano, span.start_time_unix_nano)
+    end_nano = max(span.end_time_unix_nano, start_nano)
     _, model = _first(attrs, MODEL_KEYS)
     model = _text(model)
     provider = provider_of(attrs, model)
@@ -339,12 +307,12 @@ def map_span(
     environment = _first_text(resource, c.ENVIRONMENT_KEYS) or _first_text(attrs, c.ENVIRONMENT_KEYS)
     _, streaming = _first(attrs, STREAM_KEYS)
     return CallRow(
-        trace_id=span.trace_id.hex(),
-        span_id=span.span_id.hex(),
+        trace_id=trace_id.hex(),
+        span_id=span_id.hex(),
         response_id=response_id,
-        start_time=_utc(span.start_time_unix_nano),
+        start_time=_utc(start_nano),
         end_time=_utc(end_nano),
-        duration_ms=(end_nano - span.start_time_unix_nano) / 1_000_000,
+        duration_ms=(end_nano - start_nano) / 1_000_000,
         service=service,
         environment=environment,
         layer=layer or service,
