@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 # --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install install-dev focus-validator demo test test-fast test-reliability bench lint lock clean
+.PHONY: install install-dev focus-validator demo test test-fast test-reliability bench bench-quick lint lock clean
 
 $(UV):
 	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
@@ -68,9 +68,13 @@ test-fast: $(VENV)/.dev $(FOCUS_VENV)/.installed
 test-reliability: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability" -s
 
-# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md).
+# Issue 12's figures: ingest (ours and Arize Phoenix's, installed into .bench/phoenix-venv once), client overhead,
+# read latency over 1M and 10M calls; prints the BENCHMARKS.md table. `make bench-quick`: smaller, 1M rows only.
 bench: $(VENV)/.runtime
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.runtime
+	$(BIN)/python bench/run.py --quick
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
