@@ -105,7 +105,7 @@ def make_batch(batch_index: int, size: int, start_ns: int = OCT_2025_NS, id_offs
 
 def to_json(request: ExportTraceServiceRequest) -> bytes:
     """OTLP JSON of a request: protobuf's JSON mapping with hex trace and span ids."""
-    data = json_format.MessageToDict(request)
+    data = json_format.MessageToDict(request, use_integers_for_enums=True)  # OTLP JSON: enums as integers
     for resource_spans in data.get("resourceSpans", []):
         for scope_spans in resource_spans.get("scopeSpans", []):
             for span in scope_spans.get("spans", []):
