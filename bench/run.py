@@ -33,7 +33,10 @@ QUICK = {"pb_batches": 60, "json_batches": 20, "phoenix_batches": 8, "phoenix_ca
 
 
 def _ratio(ours: float, theirs: float | None) -> str:
-    return f"{ours / theirs:,.0f}x" if theirs else "n/a"
+    if not theirs:
+        return "n/a"
+    ratio = ours / theirs
+    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.2f}x"
 
 
 def table(figures: dict) -> str:
