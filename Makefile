@@ -11,7 +11,7 @@ UV := $(BIN)/uv
 # --inexact keeps what is already in .venv (uv itself; the dev extra after `make test`).
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(BIN)/python
 
-.PHONY: install install-dev focus-validator demo test test-fast test-reliability bench lint lock clean
+.PHONY: install install-dev focus-validator demo test test-fast test-reliability bench bench-quick lint lock clean
 
 $(UV):
 	@echo "Creating $(VENV) and installing uv $(UV_VERSION) from PyPI..."
@@ -69,11 +69,15 @@ test-fast: $(VENV)/.dev $(FOCUS_VENV)/.installed
 test-reliability: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/reliability -m "reliability or not reliability" -s
 
-# Collector ingest throughput and read-API latency (prints figures; see BENCHMARKS.md), then the same load on
-# DuckDB and on embedded ClickHouse (chdb) side by side (bench/stores.py).
+# Issue 12's figures: ingest (ours and Arize Phoenix's, installed into .bench/phoenix-venv once), client overhead,
+# read latency over 1M and 10M calls, printed as the BENCHMARKS.md table; then the same load on DuckDB and on
+# embedded ClickHouse (chdb) side by side (bench/stores.py). `make bench-quick`: smaller, 1M rows only, no chdb.
 bench: $(VENV)/.dev
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/run.py
 	$(BIN)/python bench/stores.py
+
+bench-quick: $(VENV)/.runtime
+	$(BIN)/python bench/run.py --quick
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

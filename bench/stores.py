@@ -16,12 +16,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import ROOT, bench_ingest, bench_reads, start  # noqa: E402  (bench/ingest.py)
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import ROOT, median, start_collector, stop  # noqa: E402
+from bench._load import make_request, send  # noqa: E402
+from bench.reads import queries  # noqa: E402
+
+ISSUE_READS = ("spend group_by=layer", "spend group_by=day,model", "latency group_by=layer", "review")
 
 REPLAY_START_NS = 1_760_000_000_000_000_000
 
@@ -113,20 +120,44 @@ def measure_dedupe(store) -> None:
         print(f"DEDUPE | spend by layer, {label} | {sorted(times)[2]:.1f} ms | {calls:,} calls", flush=True)
 
 
+def _ingest(url: str, bodies: list[bytes], size: int, concurrency: int) -> float:
+    """Spans/s acknowledged (a 200 is committed) for `bodies` sent from `concurrency` clients."""
+    result = send(url + "/v1/traces", bodies, size, concurrency)
+    return result.spans_acknowledged / result.elapsed_s
+
+
+def _reads(url: str, repeats: int = 7) -> dict[str, float]:
+    """Median milliseconds of issue 12's reads (`bench/reads.py`'s queries), after one warm-up round."""
+    plan = {name: q for name, q in queries(datetime.now(UTC).date()).items() if name in ISSUE_READS}
+    times: dict[str, list[float]] = {}
+    with httpx.Client(base_url=url, timeout=600) as client:
+        for run in range(repeats + 1):
+            for name, (path, params) in plan.items():
+                began = time.perf_counter()
+                client.get(path, params=params).raise_for_status()
+                if run:
+                    times.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+    return {name: median(ms) for name, ms in times.items()}
+
+
 def run_store(name: str, db: str, args: argparse.Namespace, reads_db: str, duck_filled: Path) -> dict[str, str]:
     out: dict[str, str] = {}
-    process, url = start(db)  # type: ignore[arg-type]
+    bodies = {  # distinct ids per run; the replay sends the 1-client bodies again
+        concurrency: [make_request(b, args.batch_size, id_offset=concurrency * 10**9).SerializeToString()
+                      for b in range(args.batches)]
+        for concurrency in (1, 4)
+    }  # fmt: skip
+    process, url = start_collector(db)  # type: ignore[arg-type]
     try:
         for concurrency in (1, 4):
-            rate = bench_ingest(url, args.batches, args.batch_size, concurrency)
+            rate = _ingest(url, bodies[concurrency], args.batch_size, concurrency)
             out[f"ingest, {args.batches} x {args.batch_size} spans, {concurrency} client(s)"] = f"{rate:,.0f} spans/s"
-        rate = bench_ingest(url, args.batches, args.batch_size, 1)  # the 1-client batches again: all replays
+        rate = _ingest(url, bodies[1], args.batch_size, 1)  # all replays
         out[f"replay of the same {args.batches} x {args.batch_size} spans, 1 client"] = f"{rate:,.0f} spans/s"
         (row,) = httpx.get(url + "/api/v1/spend", params={"group_by": "none"}).json()["rows"]
         out["calls stored after ingest + replay"] = f"{row['calls']:,}"
     finally:
-        process.terminate()
-        process.wait(60)
+        stop(process)
     began = time.perf_counter()
     if name == "duckdb":
         fill(Path(reads_db), args.rows)
@@ -134,9 +165,9 @@ def run_store(name: str, db: str, args: argparse.Namespace, reads_db: str, duck_
         code = "import sys; sys.path.insert(0, 'bench'); import stores; stores.copy_to_clickhouse(*sys.argv[1:])"
         subprocess.run([sys.executable, "-c", code, str(duck_filled), reads_db], cwd=ROOT, check=True)
     out[f"fill {args.rows:,} rows"] = f"{time.perf_counter() - began:.1f} s"
-    process, url = start(reads_db)  # type: ignore[arg-type]
+    process, url = start_collector(reads_db)  # type: ignore[arg-type]
     try:
-        for label, ms in bench_reads(url).items():
+        for label, ms in _reads(url).items():
             out[f"read: {label}"] = f"{ms:.1f} ms"
         card = {"model": "mystery", "input_usd_per_mtok": 2, "output_usd_per_mtok": 8, "effective_from": "2025-01-01"}
         for label, params in (("preview", {"dry_run": "true"}), ("apply", {})):
@@ -147,8 +178,7 @@ def run_store(name: str, db: str, args: argparse.Namespace, reads_db: str, duck_
         (row,) = httpx.get(url + "/api/v1/spend", params={"group_by": "none"}).json()["rows"]
         out["spend total after repricing"] = f"{row['cost_usd']} USD"
     finally:
-        process.terminate()
-        process.wait(60)
+        stop(process)
     return out
 
 

@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from rates.money import money
@@ -34,6 +34,7 @@ from tokenledger.contract import (
     TOKEN_KEYS,
 )
 
+from .otlp_values import attributes, read_attributes
 from .row import CallRow
 from .semantics import semantics
 
@@ -62,24 +63,11 @@ _MODEL_PREFIXES = (("claude", "anthropic"), ("grok", "x_ai"), ("gpt-", "openai")
 _STATUS = {Status.STATUS_CODE_UNSET: "unset", Status.STATUS_CODE_OK: "ok", Status.STATUS_CODE_ERROR: "error"}
 
 
+__all__ = ["InvalidSpan", "attributes", "dimensions", "is_llm_call", "map_span", "provider_of", "reported_cost"]
+
+
 class InvalidSpan(ValueError):
     """An LLM span that cannot become a row; the message names the attribute and the problem."""
-
-
-def attributes(pairs: list[KeyValue] | Any) -> dict[str, Any]:
-    """OTLP key-values as a dict of Python values."""
-    return {kv.key: value(kv.value) for kv in pairs}
-
-
-def value(any_value: AnyValue) -> Any:
-    kind = any_value.WhichOneof("value")
-    if kind is None:
-        return None
-    if kind == "array_value":
-        return [value(v) for v in any_value.array_value.values]
-    if kind == "kvlist_value":
-        return attributes(any_value.kvlist_value.values)
-    return getattr(any_value, kind)
 
 
 def is_llm_call(attrs: Mapping[str, Any]) -> bool:
@@ -92,7 +80,10 @@ def is_llm_call(attrs: Mapping[str, Any]) -> bool:
         return False
     if operation in GENERATION_OPERATIONS or (isinstance(kind, str) and kind.upper() == "LLM"):
         return True
-    return any(key in attrs for key in TOKEN_KEYS)
+    return not _TOKEN_KEYS.isdisjoint(attrs)
+
+
+_TOKEN_KEYS = frozenset(TOKEN_KEYS)
 
 
 def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -105,8 +96,10 @@ def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None,
 
 def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
     """The first present count among `keys`. Present with an empty or null value is not a count: it rejects."""
-    key = next((k for k in keys if k in attrs), None)
-    if key is None:
+    for key in keys:
+        if key in attrs:
+            break
+    else:
         return None
     found = attrs[key]
     if found is None or found == "":
@@ -121,11 +114,17 @@ def _count(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
 
 
 def _text(found: Any) -> str | None:
+    if found.__class__ is str:  # the common case first: a plain str attribute
+        return found.strip() or None
     return found.strip() if isinstance(found, str) and found.strip() else None
 
 
 def _first_text(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
-    return next((text for key in keys if (text := _text(attrs.get(key)))), None)
+    for key in keys:
+        text = _text(attrs.get(key))
+        if text:
+            return text
+    return None
 
 
 def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
@@ -136,8 +135,8 @@ def provider_of(attrs: Mapping[str, Any], model: str | None) -> str | None:
     """
     _, found = _first(attrs, PROVIDER_KEYS)
     name = _text(found)
-    host = _text(attrs.get(c.SERVER)) or ""
-    by_host = next((p for suffix, p in _HOSTS if host == suffix or host.endswith("." + suffix)), None)
+    host = _text(attrs.get(c.SERVER))
+    by_host = next((p for suffix, p in _HOSTS if host == suffix or host.endswith("." + suffix)), None) if host else None
     if name:
         name = _PROVIDER_ALIASES.get(name.lower(), name.lower())
         return by_host if name == "openai" and by_host else name
@@ -238,10 +237,19 @@ def dimensions(
 ) -> dict[str, str | None]:
     """team, cost_center, customer, feature: `tokenledger.<name>` (span, then resource), then the attributes an
     operator mapped to the dimension (`extra`: (dimension, attribute) pairs in order of preference)."""
-    out = {}
-    for name, key in c.DIMENSION_KEYS.items():
-        out[name] = _attributed(attrs, resource, (key, *(attr for dim, attr in extra if dim == name)))
-    return out
+    return {name: _attributed(attrs, resource, keys) for name, keys in _dimension_keys(extra)}
+
+
+@lru_cache(maxsize=64)
+def _read_keys(extra: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    # Every span attribute the mapping may read: the contract's list and the operator's dimension attributes.
+    return c.COLLECTOR_READS | {attr for _, attr in extra}
+
+
+@lru_cache(maxsize=64)
+def _dimension_keys(extra: tuple[tuple[str, str], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # The keys read per dimension, worked out once per configuration rather than for every span.
+    return tuple((name, (key, *(attr for dim, attr in extra if dim == name))) for name, key in c.DIMENSION_KEYS.items())
 
 
 def map_span(
@@ -254,14 +262,16 @@ def map_span(
     """The call row for an LLM span (unpriced: `collector.pricing` fills the cost), or None for other spans.
 
     `dimension_attributes`: the operator's extra attributes per dimension (TOKENLEDGER_DIMENSION_ATTRIBUTES)."""
-    attrs = attributes(span.attributes)
+    attrs = read_attributes(span.attributes, _read_keys(dimension_attributes))
     if not is_llm_call(attrs):
         return None
-    if len(span.trace_id) != 16 or len(span.span_id) != 8:
+    # Each read of a protobuf field builds a Python object: every field is read once.
+    trace_id, span_id, start_nano = span.trace_id, span.span_id, span.start_time_unix_nano
+    if len(trace_id) != 16 or len(span_id) != 8:
         raise InvalidSpan("span has no valid trace_id (16 bytes) and span_id (8 bytes)")
-    if span.start_time_unix_nano <= 0:
+    if start_nano <= 0:
         raise InvalidSpan("span has no start time")
-    end_nano = max(span.end_time_unix_nano, span.start_time_unix_nano)
+    end_nano = max(span.end_time_unix_nano, start_nano)
     _, model = _first(attrs, MODEL_KEYS)
     model = _text(model)
     provider = provider_of(attrs, model)
@@ -279,7 +289,7 @@ def map_span(
     cache_write_1h = _count(attrs, CACHE_WRITE_1H_KEYS) or 0
     # The 1-hour writes are part of all writes; a source that sent only the 1-hour part wrote at least that much.
     cache_write = max(cache_write, cache_write_1h)
-    has_tokens = any(key in attrs for key in TOKEN_KEYS)
+    has_tokens = not _TOKEN_KEYS.isdisjoint(attrs)
     response_id = _response_id(attrs)
     error_type = _text(attrs.get(c.ERROR_TYPE))
     status = _STATUS.get(span.status.code, "unset")
@@ -297,12 +307,12 @@ def map_span(
     environment = _first_text(resource, c.ENVIRONMENT_KEYS) or _first_text(attrs, c.ENVIRONMENT_KEYS)
     _, streaming = _first(attrs, STREAM_KEYS)
     return CallRow(
-        trace_id=span.trace_id.hex(),
-        span_id=span.span_id.hex(),
+        trace_id=trace_id.hex(),
+        span_id=span_id.hex(),
         response_id=response_id,
-        start_time=_utc(span.start_time_unix_nano),
+        start_time=_utc(start_nano),
         end_time=_utc(end_nano),
-        duration_ms=(end_nano - span.start_time_unix_nano) / 1_000_000,
+        duration_ms=(end_nano - start_nano) / 1_000_000,
         service=service,
         environment=environment,
         layer=layer or service,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tokenledger import contract as c
@@ -71,11 +72,17 @@ OpenAI shape, whose raw counts follow the convention (prompt_tokens include cach
 
 def instrumentation(resource: Mapping[str, Any], scope_name: str | None) -> str | None:
     """The instrumentation that sent a span, from its scope name, else the resource's `telemetry.sdk.name`."""
+    return _instrumentation(scope_name, resource.get(c.SDK_NAME) == "openlit")
+
+
+@lru_cache(maxsize=1024)
+def _instrumentation(scope_name: str | None, openlit_sdk: bool) -> str | None:
+    # Every span of a scope asks the same question: the prefix scan runs once per scope name, not once per span.
     scope = (scope_name or "").lower()
     for name, prefix in INSTRUMENTATIONS:
         if scope.startswith(prefix):
             return name
-    return "openlit" if resource.get(c.SDK_NAME) == "openlit" else None
+    return "openlit" if openlit_sdk else None
 
 
 def semantics(resource: Mapping[str, Any], scope_name: str | None, provider: str | None) -> Semantics | None:

@@ -46,6 +46,8 @@ def default_cards_path() -> Path:
 def to_utc(value: date | datetime) -> datetime:
     """A TOML date means 00:00 UTC that day; a naive datetime is taken as UTC."""
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:  # already UTC (every ingested span): nothing to convert
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return datetime(value.year, value.month, value.day, tzinfo=UTC)
 
@@ -203,6 +205,10 @@ def load_cards(path: str | Path | None = None) -> list[RateCard]:
     return cards
 
 
+_CANONICAL_NAMES = 4096
+"""Names a book remembers the card model of (`RateBook.canonical`); past this it starts again."""
+
+
 class RateBook:
     """Cards indexed by model and alias; answers "which card is in force for this model at this instant"."""
 
@@ -224,6 +230,7 @@ class RateBook:
                     raise CardFileError(path, versions[0].model, f"alias {name!r} is also claimed by {owner!r}")
                 self._names[name] = model
         self._starts = {m: [c.effective_from for c in v] for m, v in self._by_model.items()}
+        self._canonical: dict[str, str | None] = {}
 
     @property
     def cards(self) -> list[RateCard]:
@@ -231,10 +238,17 @@ class RateBook:
 
     def canonical(self, model: str) -> str | None:
         """The card model a name refers to: exact name or alias, else a variant form (`rates._names`)."""
-        for name in name_variants(model):
-            if name in self._names:
-                return self._names[name]
-        return None
+        try:
+            return self._canonical[model]
+        except KeyError:
+            pass
+        found = next((self._names[name] for name in name_variants(model) if name in self._names), None)
+        # The variant rules are regular expressions, too slow for every span: the answer is kept per name sent (the
+        # book never changes; a new card makes a new book). Bounded, since any name can be sent.
+        if len(self._canonical) >= _CANONICAL_NAMES:
+            self._canonical.clear()
+        self._canonical[model] = found
+        return found
 
     def find(self, model: str, at: datetime) -> RateCard | None:
         """The card in force for `model` at `at`, or None when no card covers it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 
 PRICE_FIELDS = (
     "input_usd_per_mtok",
@@ -97,6 +98,8 @@ class Rates:
         return Rates(*(getattr(self, name) * factor for name in PRICE_FIELDS))
 
 
+_ONE = Decimal(1)
+
 SERVICE_TIERS = ("standard", "batch", "priority", "flex", "fast")
 """Values of `tokenledger.service_tier`: the provider's processing tier, or `fast` for a fast-speed call (genai-prices'
 `speed: fast` variant). A card's `service_tiers` gives a multiplier of its token rates for any but `standard`."""
@@ -129,14 +132,19 @@ class RateCard:
     web_search_usd_per_kcount: Decimal | None = None
     """USD per 1,000 server-side web searches (not scaled by the service tier); None: not priced by this card."""
 
-    @property
+    @cached_property
     def card_id(self) -> str:
         """Stable identifier: `model@effective_from` (ISO date or instant)."""
+        # Cached: every priced row names its card, and formatting the instant is most of pricing a known model.
         return card_id(self.model, self.effective_from)
 
     def tier_multiplier(self, service_tier: str | None) -> Decimal:
         """The multiplier of the token rates for `service_tier` (1 for standard, None or a tier the card omits)."""
-        return dict(self.service_tiers).get(service_tier or "standard", Decimal(1))
+        wanted = service_tier or "standard"
+        for tier, factor in self.service_tiers:
+            if tier == wanted:
+                return factor
+        return _ONE
 
     def rates_for(self, input_tokens: int, service_tier: str | None = None) -> Rates:
         """The rates that apply to a call with this many input tokens (cache included) in `service_tier`."""
