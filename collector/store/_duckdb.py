@@ -117,11 +117,13 @@ class Store:
         """
         if not rows:
             return 0
+        # Built before taking the lock: another request's insert (DuckDB releases the GIL) runs meanwhile.
+        batch = to_batch(dedupe_batch(rows))
         with self._write_lock:
-            if reprice is not None and priced_with is not self._book:
+            if reprice is not None and priced_with is not self._book:  # rare: a card arrived since pricing
                 for row in rows:
                     reprice(self._book, row)
-            batch = to_batch(dedupe_batch(rows))
+                batch = to_batch(dedupe_batch(rows))
             try:
                 return self._transaction(lambda con: upsert_batch(con, batch), quiet=(duckdb.ConstraintException,))
             except _Retry:
