@@ -28,6 +28,7 @@ import httpx
 from rates.money import money
 from rates.types import decimal_text
 
+from .background import cancel
 from .budgets import Budget, budgets_from, measure
 from .config import Settings
 from .store import StoreError, StoreProtocol
@@ -112,13 +113,8 @@ class Evaluator:
         self._task = asyncio.create_task(self._loop(), name="budget-alerts")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._http is not None:
             await self._http.aclose()
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import anyio
 
 from . import anthropic_reports
+from .background import cancel
 from .config import Settings
 from .store import StoreError, StoreProtocol
 
@@ -52,13 +53,8 @@ class DailyReconcile:
             log.info("reconciliation: Anthropic's usage and cost reports are fetched daily")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         await asyncio.sleep(self.settings.reconcile_first_delay_s)  # let the collector take requests first

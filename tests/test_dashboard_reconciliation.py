@@ -8,10 +8,9 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from helpers.otlp import otlp_json_request, otlp_json_span
+from helpers.reconciliation import LEDGER, cost, ledger_request, report
 from streamlit.testing.v1 import AppTest
 from test_dashboard_app import APP
-from test_reconciliation import LEDGER, _at, cost, report
 
 from dashboard import reconciliation
 from dashboard.money import MONEY, format_usd
@@ -20,17 +19,7 @@ PERIOD = {"from": "2025-11-01", "to": "2025-11-30"}
 
 
 def _feed(handle) -> None:
-    spans = [
-        otlp_json_span(
-            f"d{index:015x}",
-            {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": m,
-             "gen_ai.usage.input_tokens": i, "gen_ai.usage.output_tokens": o,
-             "gen_ai.usage.cache_read.input_tokens": c},
-            start_ns=int(_at(d).timestamp()) * 10**9,
-        )
-        for index, (d, m, i, o, c) in enumerate(LEDGER)
-    ]  # fmt: skip
-    assert handle.client.post("/v1/traces", json=otlp_json_request(spans)).status_code == 200
+    assert handle.client.post("/v1/traces", json=ledger_request()).status_code == 200
     response = handle.client.post("/api/v1/reconciliation/import", params={"provider": "anthropic"},
                                   content=report().encode())  # fmt: skip
     assert response.status_code == 200, response.text

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -30,7 +30,7 @@ import pyarrow as pa
 from rates import RateBook, RateCard
 
 from ..row import CallRow
-from . import _cards, _reads, _reconciliation, _repricing
+from . import _cards, _repricing
 from . import _clickhouse_budgets as _chbudgets
 from . import _clickhouse_reports as _chreports
 from ._calls import CALL_COLUMNS, dedupe_batch, to_batch
@@ -38,6 +38,7 @@ from ._clickhouse_cards import SIGNATURE_SQL, sweep
 from ._clickhouse_con import Client, Con, connect
 from ._clickhouse_schema import call_version, migrate
 from ._duckdb import StoreError
+from ._shared_reads import SharedReads
 from ._url import ClickHouseTarget, redact
 from ._view import ReadView
 
@@ -59,7 +60,7 @@ def _failures() -> tuple[type[Exception], ...]:
     return (OperationalError,)
 
 
-class ClickHouseStore:
+class ClickHouseStore(SharedReads):
     """ClickHouse storage for calls, rate cards and the repricing audit."""
 
     def __init__(self, client: Client, target: ClickHouseTarget) -> None:
@@ -201,40 +202,6 @@ class ClickHouseStore:
         """A read view with one rate book. Not a snapshot of the rows: see the module docstring."""
         yield ReadView(self.query, self.book)
 
-    def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
-        return self.query(*_reads.spend_sql(group_by, where))
-
-    def latency(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
-        return self.query(*_reads.latency_sql(group_by, where))
-
-    def calls(
-        self, where: _reads.CallFilter, limit: int, offset: int, after: tuple[datetime, str, str] | None = None
-    ) -> tuple[pa.Table, int]:
-        with self.snapshot() as view:
-            return view.calls(where, limit, offset, after)
-
-    def substitutions(self, where: _reads.CallFilter) -> pa.Table:
-        with self.snapshot() as view:
-            return view.substitutions(where)
-
-    def policy_savings(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
-        with self.snapshot() as view:
-            return view.policy_savings(where, group_by)
-
-    def whatif(self, where: _reads.CallFilter, group_by: Sequence[str], alternatives: Sequence[str]) -> pa.Table:
-        with self.snapshot() as view:
-            return view.whatif(where, group_by, alternatives)
-
-    def cache(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
-        with self.snapshot() as view:
-            return view.cache(where, group_by)
-
-    def review(self, where: _reads.CallFilter) -> pa.Table:
-        return self.query(*_reads.review_sql(where))
-
-    def rate_cards(self) -> pa.Table:
-        return self.query(_reads.RATES_SQL)
-
     def repricings(self) -> pa.Table:
         """The repricing audit log, newest first."""
         return self.query(REPRICINGS_SQL)
@@ -288,7 +255,3 @@ class ClickHouseStore:
     def replace_provider_reports(self, rows: Sequence[Sequence[Any]]) -> int:
         """Store report rows, each replacing the row of the same (provider, day, model); how many it replaced."""
         return self._guard(lambda: _chreports.replace_reports(self._client, rows))
-
-    def provider_reports(self, providers: Sequence[str] | None, start: date | None, end: date | None) -> pa.Table:
-        """The stored report rows of `providers` (all when None) for the days in [start, end)."""
-        return self.query(*_reconciliation.reports_sql(providers, start, end))

@@ -16,7 +16,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from ..row import CallRow
 from . import _budgets, _cards, _reads, _reconciliation, _repricing
 from ._calls import dedupe_batch, drop_views, to_batch, upsert_batch
 from ._migrations import migrate
+from ._shared_reads import SharedReads
 from ._view import STORE_FAILURES, ReadView
 
 log = logging.getLogger("collector.store")
@@ -44,7 +44,7 @@ class _Retry(Exception):
     """The transaction was rolled back for an error the caller handles by trying another way."""
 
 
-class Store:
+class Store(SharedReads):
     """DuckDB storage for calls, rate cards and the repricing audit."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
@@ -154,48 +154,6 @@ class Store:
             finally:
                 _rollback(cur)
 
-    def spend(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
-        """Calls, tokens and cost (priced and estimated apart) per group."""
-        return self.query(*_reads.spend_sql(group_by, where))
-
-    def latency(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
-        """Duration percentiles, error rate and mean time to first token per group."""
-        return self.query(*_reads.latency_sql(group_by, where))
-
-    def calls(
-        self, where: _reads.CallFilter, limit: int, offset: int, after: tuple[datetime, str, str] | None = None
-    ) -> tuple[pa.Table, int]:
-        """One page of raw call rows, newest first (after the cursor row `after`), and how many match in all."""
-        with self.snapshot() as view:
-            return view.calls(where, limit, offset, after)
-
-    def substitutions(self, where: _reads.CallFilter) -> pa.Table:
-        """Policy-substituted calls per requested/used model, layer, service, environment: cost and requested cost."""
-        with self.snapshot() as view:
-            return view.substitutions(where)
-
-    def policy_savings(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
-        """What the guardrail saved on priced calls: their cost beside the requested model's cost, per group."""
-        with self.snapshot() as view:
-            return view.policy_savings(where, group_by)
-
-    def whatif(self, where: _reads.CallFilter, group_by: Sequence[str], alternatives: Sequence[str]) -> pa.Table:
-        """The same calls priced on each alternative model's cards (raises `LookupError` for a model with none)."""
-        with self.snapshot() as view:
-            return view.whatif(where, group_by, alternatives)
-
-    def cache(self, where: _reads.CallFilter, group_by: Sequence[str]) -> pa.Table:
-        """Cache tokens, hit rate and what caching saved, per group."""
-        with self.snapshot() as view:
-            return view.cache(where, group_by)
-
-    def review(self, where: _reads.CallFilter) -> pa.Table:
-        """The unpriced models, most expensive first."""
-        return self.query(*_reads.review_sql(where))
-
-    def rate_cards(self) -> pa.Table:
-        return self.query(_reads.RATES_SQL)
-
     def repricings(self) -> pa.Table:
         """The repricing audit log, newest first."""
         return self.query(_reads.REPRICINGS_SQL)
@@ -260,10 +218,6 @@ class Store:
         """Store report rows (`_reconciliation.COLUMNS` order) in one transaction, each replacing the row of the
         same (provider, day, model); returns how many stored rows were replaced."""
         return self._locked(lambda con: _reconciliation.replace_reports(con, rows))
-
-    def provider_reports(self, providers: Sequence[str] | None, start: date | None, end: date | None) -> pa.Table:
-        """The stored report rows of `providers` (all when None) for the days in [start, end)."""
-        return self.query(*_reconciliation.reports_sql(providers, start, end))
 
     def _locked(self, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         with self._write_lock:
