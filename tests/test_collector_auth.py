@@ -9,7 +9,8 @@ from google.rpc.status_pb2 import Status
 from helpers.otlp import otlp_json_request, otlp_json_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 INGEST = "sk-test-not-a-real-key-ingest"
 READ = "sk-test-not-a-real-key-read"

@@ -14,7 +14,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 _APP = textwrap.dedent(
     """

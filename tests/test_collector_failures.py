@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 
-import pytest
 from fastapi.testclient import TestClient
 from helpers.otlp import otlp_json_request, otlp_json_span
 
@@ -15,7 +14,8 @@ from collector import Settings, Store, create_app
 from collector.otlp import JSON as JSON_TYPE
 from collector.otlp import decode_export
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 JSON = {"content-type": "application/json"}
 ATTRS = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-haiku-4-5", "gen_ai.usage.input_tokens": 5}

@@ -18,7 +18,8 @@ import pytest
 from rates import compute_cost_usd
 from tokenledger.fakes import FakeAnthropic, FakeUsage
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 KEY = "sk-test-not-a-real-key"
 USAGE = FakeUsage(input_tokens=1500, output_tokens=80, cache_read_tokens=1000, cache_write_tokens=200)

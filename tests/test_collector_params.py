@@ -10,7 +10,8 @@ from test_collector_api import DATA
 
 from collector.store import CallFilter
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 API_ROUTES = routes.api_routes()
 """Every (method, path) under /api/, from the routers the collector mounts (helpers/routes.py checks coverage)."""

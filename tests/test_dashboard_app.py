@@ -25,7 +25,8 @@ from dashboard import review, spend
 from dashboard.money import format_usd
 from dashboard.ui import EMPTY_RANGE
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 NO_REPORT = (
     "No provider report in this range. Import a provider's daily usage file (POST /api/v1/reconciliation/import) "

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 from streamlit.testing.v1 import AppTest
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 READ = "sk-test-not-a-real-key-read"

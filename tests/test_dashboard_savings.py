@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
-import pytest
 from test_dashboard_app import (  # noqa: F401 (fixtures)
     HAIKU,
     IN_PERIOD,
@@ -26,7 +25,8 @@ from dashboard import savings
 from dashboard.money import MONEY, format_usd
 from dashboard.ui import EMPTY_RANGE
 
-pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
+# Not in the conformance suite: what this checks does not depend on the store (the API it reads is checked on
+# every store by the conformance modules), and its chdb half cost CI minutes.
 
 BOOK = rates.default_book()
 

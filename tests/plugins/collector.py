@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,69 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("conformance"):
-        only = metafunc.definition.get_closest_marker("duckdb_only")
+        only = metafunc.definition.get_closest_marker("duckdb_only") or not _uses_a_store(metafunc)
         stores = ["duckdb"] if only else conformance_stores()
         metafunc.parametrize("store_kind", stores, indirect=True, scope="module")
+
+
+_STORE_WORDS = (
+    "launch_collector", "launch_clocked", "start_collector", "collector_server", "open_store", "Store.open",
+    "store_url",
+)  # fmt: skip
+_STORE_FIXTURES = {"start_collector", "collector_server"}
+
+
+def _uses_a_store(metafunc: pytest.Metafunc) -> bool:
+    """Whether a test of a conformance module reaches a store: its function, a fixture it uses or a function they
+    call (module-level, followed by name, transitively) starts a collector or opens a store. The module's pure
+    tests (mapping, pricing, parsing) then run once, not once per store."""
+    if _STORE_FIXTURES & set(metafunc.fixturenames):
+        return True
+    seen: set[tuple[str, str]] = set()
+    todo = [(metafunc.module, name) for name in (metafunc.function.__name__, *metafunc.fixturenames)]
+    while todo:
+        module, name = todo.pop()
+        functions = _module_functions(module)
+        if name not in functions:  # imported from another test module (a shared fixture): look there
+            home = sys.modules.get(getattr(getattr(module, name, None), "__module__", "") or "")
+            if _is_test_code(home) and home is not module and name in _module_functions(home):
+                todo.append((home, name))
+            continue
+        if (module.__name__, name) in seen:
+            continue
+        seen.add((module.__name__, name))
+        text, called = functions[name]
+        if any(word in text for word in _STORE_WORDS):
+            return True
+        todo.extend((module, other) for other in called)
+    return False
+
+
+_FUNCTIONS: dict[str, dict[str, tuple[str, set[str]]]] = {}
+_TESTS = Path(__file__).resolve().parent.parent
+
+
+def _is_test_code(module: Any) -> bool:
+    path = getattr(module, "__file__", None)
+    return path is not None and Path(path).resolve().is_relative_to(_TESTS)
+
+
+def _module_functions(module: Any) -> dict[str, tuple[str, set[str]]]:
+    """Module-level functions of a test module: name -> (source, names it refers to)."""
+    import ast
+    import inspect
+
+    key = module.__name__
+    if key not in _FUNCTIONS:
+        source = inspect.getsource(module)
+        out = {}
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                names |= {a.arg for a in node.args.args}  # fixtures it requests
+                out[node.name] = (ast.get_source_segment(source, node) or "", names)
+        _FUNCTIONS[key] = out
+    return _FUNCTIONS[key]
 
 
 @pytest.fixture(scope="module", autouse=True)
