@@ -240,3 +240,27 @@ def test_the_module_collector_runs_on_the_store_of_this_run(api, store_kind):
     # Guards the conformance suite itself: a module-scoped collector must be one per store, not reused.
     store = type(api.app.state.store).__name__
     assert store == {"duckdb": "Store", "chdb": "ClickHouseStore", "clickhouse": "ClickHouseStore"}[store_kind]
+
+
+def test_day_and_month_are_utc_and_split_at_midnight(tmp_path):
+    """The day and month keys are computed as integer arithmetic on the start time (not a calendar cast): a call one
+    microsecond before midnight UTC on Oct 31 and one at midnight fall in different days and months."""
+    spans = [
+        _call("d000000000000001", "claude-haiku-4-5", NOV1 - 1_000, duration_ms=100),
+        _call("d000000000000002", "claude-haiku-4-5", NOV1, duration_ms=300),
+        _call("d000000000000003", "claude-haiku-4-5", NOV1 + 86_399_999_999_000, duration_ms=500),
+    ]
+    collector = launch_collector(tmp_path, mode="asgi")
+    try:
+        assert collector.client.post("/v1/traces", json=otlp_json_request(spans)).status_code == 200
+        rows = get(collector, "/api/v1/spend", group_by="month,day").json()["rows"]
+        assert [(r["month"], r["day"], r["calls"]) for r in rows] == [
+            ("2025-10-01", "2025-10-31", 1), ("2025-11-01", "2025-11-01", 2)]  # fmt: skip
+        latency = get(collector, "/api/v1/latency", group_by="day").json()["rows"]
+        assert [(r["day"], r["calls"], r["p50_ms"], r["p99_ms"]) for r in latency] == [
+            ("2025-10-31", 1, 100.0, 100.0), ("2025-11-01", 2, 400.0, pytest.approx(498.0))]  # fmt: skip
+        assert all(r["ttft_p50_ms"] is None for r in latency)
+        window = get(collector, "/api/v1/spend", group_by="day", start="2025-11-01T00:00:00Z").json()["rows"]
+        assert [(r["day"], r["calls"]) for r in window] == [("2025-11-01", 2)]
+    finally:
+        collector.stop()

@@ -12,7 +12,8 @@ What changes:
   up; `round()` on a Decimal rounds half away from zero, which is the same. So repricing is exact to the digit.
 - `TRY_CAST(x AS BIGINT)` -> `accurateCastOrNull(x, 'Int64')`, with the sums inside taken in Int128 (a total past
   int64 reads null, as on DuckDB, instead of wrapping); `quantile_cont(x, p)` -> `quantileExactInclusive(p)(x)`
-  (the same linear interpolation); `x IN (SELECT unnest(?))` -> `x IN {p:Array(String)}`; DuckDB's
+  (the same linear interpolation; a list of levels, an array of those); DuckDB's UTC day `_reads.DAY_SQL` ->
+  `toDate(start_time)`; `x IN (SELECT unnest(?))` -> `x IN {p:Array(String)}`; DuckDB's
   `string_agg(DISTINCT x, sep ORDER BY x)` -> the sorted distinct values joined.
 - Reads of the deduplicated tables say `FINAL` (see `_clickhouse_schema`: dedupe on read).
 """
@@ -24,6 +25,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from ._reads import DAY_SQL
 
 RATE_TYPE = "Decimal(76, 18)"
 _TYPES = {
@@ -119,6 +122,9 @@ def _try_cast(inner: str) -> str:
 
 
 def _quantile(inner: str) -> str:
+    if inner.endswith("]"):  # a list of levels: an array of one quantile each, null over no value as in DuckDB
+        value, _, levels = inner[:-1].rpartition(", [")  # (quantilesExactInclusive answers nan there)
+        return "[" + ", ".join(f"quantileExactInclusive({each})({value})" for each in split_top(levels)) + "]"
     value, level = split_top(inner)
     return f"quantileExactInclusive({level})({value})"
 
@@ -158,6 +164,7 @@ def translate(sql: str, params: Sequence[Any] = ()) -> tuple[str, dict[str, Any]
     if index != len(values):
         raise ValueError("more parameters than placeholders")
     text = "".join(out)
+    text = text.replace(DAY_SQL, "toDate(start_time)")
     text = _rewrite_calls(text, "TRY_CAST", _try_cast)
     text = _rewrite_calls(text, "quantile_cont", _quantile)
     text = _rewrite_calls(text, "CAST", _money_cast)

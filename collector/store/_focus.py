@@ -13,6 +13,7 @@ import pyarrow as pa
 from rates import RateBook
 from rates.money import MONEY_SQL as MONEY
 
+from ._reads import DAY_SQL
 from ._whatif import Query, _tiered
 
 
@@ -22,7 +23,7 @@ def usage(query: Query, book: RateBook, start: datetime, end: datetime) -> pa.Ta
     tiered, tiered_params = _tiered(book)
     return query(
         f"""
-        SELECT CAST(start_time AS DATE) AS day, service, layer, environment, team, cost_center, customer, feature,
+        SELECT {DAY_SQL} AS day, service, layer, environment, team, cost_center, customer, feature,
             provider, model, card_id,
             pricing_unknown, {tiered} AS long_context, coalesce(service_tier, 'standard') AS service_tier,
             count(*)::BIGINT AS calls,

@@ -22,6 +22,11 @@ UNATTRIBUTED = "unattributed"
 _ATTRIBUTED = {name: f"coalesce({name}, '{UNATTRIBUTED}')" for name in DIMENSIONS}
 _ATTRIBUTED["conversation"] = f"coalesce(conversation_id, '{UNATTRIBUTED}')"
 
+DAY_SQL = "(DATE '1970-01-01' + CAST(epoch_us(start_time) // 86400000000 AS INTEGER))"
+"""The UTC day a call started, as integer arithmetic: `CAST(start_time AS DATE)` converts through the ICU calendar
+per row (4x slower over 1M rows; `date_trunc('month', start_time)` 10x). Exact because start times are never before
+1970 (an OTLP time is an unsigned count of nanoseconds since the epoch), so `//` never truncates a negative."""
+
 GROUP_KEYS: dict[str, str] = {
     "layer": "layer",
     "model": "model",
@@ -33,8 +38,8 @@ GROUP_KEYS: dict[str, str] = {
     "requested_model": "requested_model",
     **_ATTRIBUTED,
     "trace_id": "trace_id",
-    "day": "CAST(start_time AS DATE)",
-    "month": "CAST(date_trunc('month', start_time) AS DATE)",
+    "day": DAY_SQL,
+    "month": f"CAST(date_trunc('month', {DAY_SQL}) AS DATE)",
 }
 """What `group_by` accepts, and the SQL of each key (never built from the request)."""
 
@@ -145,23 +150,27 @@ def spend_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any
 
 
 def latency_sql(group_by: Sequence[str], where: CallFilter) -> tuple[str, list[Any]]:
+    """Percentiles per group. The three levels of a column are one list aggregate (one sort per group, not three:
+    3.5x faster); time to first token counts streamed calls only."""
     select, keys = _keys(group_by)
     clause, params = where.where()
-    tail = f"GROUP BY {keys} ORDER BY {keys} NULLS LAST" if keys else ""
+    tail = f"GROUP BY {keys}" if keys else ""
+    outer = "".join(f"{k}, " for k in group_by)
+    order = f"ORDER BY {keys} NULLS LAST" if keys else ""
     return (
         f"""
-        SELECT {select}
-            count(*)::BIGINT AS calls,
-            quantile_cont(duration_ms, 0.5) AS p50_ms,
-            quantile_cont(duration_ms, 0.95) AS p95_ms,
-            quantile_cont(duration_ms, 0.99) AS p99_ms,
-            avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END)::DOUBLE AS error_rate,
-            count(*) FILTER (WHERE streaming)::BIGINT AS streaming_calls,
-            avg(ttft_ms) FILTER (WHERE streaming) AS ttft_ms,
-            quantile_cont(ttft_ms, 0.5) FILTER (WHERE streaming) AS ttft_p50_ms,
-            quantile_cont(ttft_ms, 0.95) FILTER (WHERE streaming) AS ttft_p95_ms,
-            quantile_cont(ttft_ms, 0.99) FILTER (WHERE streaming) AS ttft_p99_ms
-        FROM calls {clause} {tail}
+        SELECT {outer}calls, d[1] AS p50_ms, d[2] AS p95_ms, d[3] AS p99_ms, error_rate, streaming_calls, ttft_ms,
+            t[1] AS ttft_p50_ms, t[2] AS ttft_p95_ms, t[3] AS ttft_p99_ms
+        FROM (
+            SELECT {select}
+                count(*)::BIGINT AS calls,
+                quantile_cont(duration_ms, [0.5, 0.95, 0.99]) AS d,
+                avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END)::DOUBLE AS error_rate,
+                count(*) FILTER (WHERE streaming)::BIGINT AS streaming_calls,
+                avg(ttft_ms) FILTER (WHERE streaming) AS ttft_ms,
+                quantile_cont(CASE WHEN streaming THEN ttft_ms END, [0.5, 0.95, 0.99]) AS t
+            FROM calls {clause} {tail}
+        ) {order}
         """,
         params,
     )
