@@ -26,7 +26,7 @@ from bench._common import load_average, peak_rss_mib, start_collector, stop
 
 DAYS = 90
 FILTER_KEYS = ("layer", "service", "environment", "provider", "model", "team", "cost_center", "customer", "feature")
-"""dashboard.filters.FILTER_KEYS: the Overview's filter options read spend grouped by all of them."""
+"""dashboard.filters.FILTER_KEYS: the Overview's filter options read the values of each (`/api/v1/values`)."""
 
 _FILL = """
 INSERT INTO calls (trace_id, span_id, response_id, start_time, end_time, duration_ms, service, environment, layer,
@@ -77,7 +77,7 @@ def queries(today) -> dict[str, tuple[str, dict]]:
         "spend group_by=day,model": ("/api/v1/spend", {"group_by": "day,model"}),
         "latency group_by=layer": ("/api/v1/latency", {"group_by": "layer"}),
         "review": ("/api/v1/review", {}),
-        "overview: filter options": ("/api/v1/spend", {"group_by": ",".join(FILTER_KEYS), **arrow}),
+        "overview: filter options": ("/api/v1/values", {"keys": ",".join(FILTER_KEYS)}),
         "overview: spend by layer, month to date": (
             "/api/v1/spend", {"group_by": "layer", **current.params(), **arrow}),
         "overview: spend by layer, previous period": (

@@ -114,6 +114,12 @@ class ReadClient:
         frame = self._arrow("/api/v1/calls", {**params, "limit": str(limit), "offset": str(offset)})
         return as_money(frame, CALLS_MONEY)
 
+    def values(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """`GET /api/v1/values`: the values each of `keys` takes among all stored calls (sorted)."""
+        params = {"keys": ",".join(keys)}
+        body = self._request("GET", "/api/v1/values", token=self._read_token, params=params).json()
+        return {key: list(body.get("values", {}).get(key, [])) for key in keys}
+
     def review(self) -> list[dict[str, Any]]:
         """`GET /api/v1/review`: the unpriced-model queue as JSON (each entry may carry a nested `suggested` card)."""
         body = self._request("GET", "/api/v1/review", token=self._read_token).json()

@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-import polars as pl
-
 from tokenledger.settings import BOOL_WORDS, strict_bool
 
 FILTER_KEYS = ("layer", "service", "environment", "provider", "model", "team", "cost_center", "customer", "feature")
@@ -120,17 +118,6 @@ def describe_period(start: date, end: date) -> str:
 def label(key: str) -> str:
     """`Cost center` for `cost_center`: a filter's name as the page shows it."""
     return key.replace("_", " ").capitalize()
-
-
-def filter_options(df: pl.DataFrame) -> dict[str, list[str]]:
-    """The values each dimension filter offers, from a spend frame grouped by the filter keys (nulls dropped)."""
-    out: dict[str, list[str]] = {}
-    for key in FILTER_KEYS:
-        if key in df.columns:
-            out[key] = sorted(v for v in df.get_column(key).unique().to_list() if v is not None)
-        else:
-            out[key] = []
-    return out
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,8 @@ def _fetch(
             data = client.focus_export(p["start"], p["end"], args[0])
         elif kind == "review":
             data = client.review()
+        elif kind == "values":
+            data = client.values(args)
         elif kind == "repricings":
             data = client.repricings()
         elif kind == "forecast":
@@ -158,7 +160,7 @@ def fetch_forecast(group_by: list[str], f: flt.Filters) -> pl.DataFrame:
 
 def fetch_filter_options() -> dict[str, list[str]]:
     """The values each filter can take (from all stored calls)."""
-    return flt.filter_options(_get("spend", tuple(flt.FILTER_KEYS), {}))
+    return _get("values", tuple(flt.FILTER_KEYS), {})
 
 
 def fetch_reconciliation(f: flt.Filters) -> pl.DataFrame:

@@ -159,6 +159,25 @@ def test_latency(api):
     assert [rows["analysis"][f"ttft_{p}_ms"] for p in ("p50", "p95", "p99")] == [None, None, None]
 
 
+def test_values_lists_each_filters_values_under_the_filters(api):
+    got = get(api, "/api/v1/values").json()["values"]
+    assert got["layer"] == ["analysis", "chat", "drafts", "staging-bff"]  # a call with no layer reads its service
+    assert got["model"] == ["claude-haiku-4-5", "claude-sonnet-4-5", "gpt-4o", "mystery-model-1"]
+    assert got["requested_model"] == ["claude-sonnet-4-5"]  # no null: calls with none are not a value
+    assert got["team"] == ["unattributed"]  # as the team filter matches calls with no team
+    assert set(got) == {"layer", "model", "card_model", "provider", "service", "environment", "requested_model",
+                        "team", "cost_center", "customer", "feature"}  # fmt: skip
+    backend = get(api, "/api/v1/values", keys="layer,environment", service="backend").json()["values"]
+    assert backend == {"layer": ["analysis", "drafts"], "environment": ["prod"]}
+    none = get(api, "/api/v1/values", keys="layer", start="2030-01-01").json()["values"]
+    assert none == {"layer": []}
+    table = pa.ipc.open_stream(get(api, "/api/v1/values", keys="service", format="arrow").content).read_all()
+    assert table.to_pylist() == [{"key": "service", "value": v} for v in ("backend", "bff", "staging-bff")]
+    for bad in ("trace_id", "layer,", "nope"):
+        response = get(api, "/api/v1/values", keys=bad)
+        assert response.status_code == 400 and "use layer, model" in response.json()["detail"], response.text
+
+
 def test_calls_newest_first_with_paging(api):
     page = get(api, "/api/v1/calls", limit=2, offset=1).json()
     assert page["total"] == 6 and (page["limit"], page["offset"]) == (2, 1)

@@ -152,12 +152,6 @@ def test_month_to_date_and_describe():
     assert filters.describe_period(date(2026, 11, 1), date(2026, 11, 26)) == "Nov 1 – Nov 26, 2026"
 
 
-def test_filter_options_drop_nulls_and_sort():
-    df = pl.DataFrame({"layer": ["b", None, "a", "b"], "service": ["s", "s", None, "t"]})
-    opts = filters.filter_options(df)
-    assert opts["layer"] == ["a", "b"] and opts["service"] == ["s", "t"] and opts["model"] == []
-
-
 # -- spend -----------------------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from tokenledger.settings import BOOL_WORDS, strict_bool
 
-from ..store import GROUP_KEYS, CallFilter
+from ..store import GROUP_KEYS, VALUE_KEYS, CallFilter
 
 FORMATS = ("json", "arrow", "csv")
 NO_GROUPS = "none"
@@ -162,6 +162,18 @@ def group_by(
     return keys
 
 
+def value_keys(
+    keys: Annotated[str | None, Query(description=f"comma-separated: {', '.join(VALUE_KEYS)}; all if unset")] = None,
+) -> list[str]:
+    if keys is None:
+        return list(VALUE_KEYS)
+    wanted = [k.strip() for k in keys.split(",")]
+    unknown = [k for k in wanted if k not in VALUE_KEYS]
+    if "" in wanted or unknown:
+        raise bad(f"unknown keys {', '.join(unknown) or repr(keys)}: use {', '.join(VALUE_KEYS)} (comma-separated)")
+    return list(dict.fromkeys(wanted))
+
+
 def output_format(format: Annotated[str, Query(description="json, arrow or csv")] = "json") -> str:
     if format not in FORMATS:
         raise bad(f"unknown format {format!r}: use json, arrow or csv")
@@ -172,4 +184,5 @@ Filter = Annotated[CallFilter, Depends(call_filter)]
 FilterWithPricing = Annotated[CallFilter, Depends(pricing_filter)]
 GroupBy = Annotated[list[str], Depends(group_by)]
 OutputFormat = Annotated[str, Depends(output_format)]
+ValueKeys = Annotated[list[str], Depends(value_keys)]
 StrictQuery = Depends(strict_query)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ._calls import CALL_SCHEMA, MONEY_TYPE
 from ._duckdb import Store, StoreError
 from ._protocol import StoreProtocol, Unsupported
-from ._reads import GROUP_KEYS, VALUE_FILTERS, CallFilter
+from ._reads import GROUP_KEYS, VALUE_FILTERS, VALUE_KEYS, CallFilter
 from ._repricing import Repricing
 from ._url import parse_db, redact
 from ._view import ReadView
@@ -30,6 +30,7 @@ __all__ = [
     "CALL_SCHEMA",
     "GROUP_KEYS",
     "VALUE_FILTERS",
+    "VALUE_KEYS",
     "MONEY_TYPE",
     "CallFilter",
     "ReadView",

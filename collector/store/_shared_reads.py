@@ -27,6 +27,10 @@ class SharedReads:
         """Calls, tokens and cost (priced and estimated apart) per group."""
         return self.query(*_reads.spend_sql(group_by, where))
 
+    def values(self, keys: Sequence[str], where: _reads.CallFilter) -> pa.Table:
+        """(key, value): the distinct values of each key among the calls `where` covers."""
+        return self.query(*_reads.values_sql(keys, where))
+
     def latency(self, group_by: Sequence[str], where: _reads.CallFilter) -> pa.Table:
         """Duration percentiles, error rate and mean time to first token per group."""
         return self.query(*_reads.latency_sql(group_by, where))

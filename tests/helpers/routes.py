@@ -41,6 +41,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ),
     ("GET", "/api/v1/spend"): Example("read", params={"group_by": "model"}),
     ("GET", "/api/v1/latency"): Example("read", params={"group_by": "layer"}),
+    ("GET", "/api/v1/values"): Example("read", params={"keys": "layer,team"}),
     ("GET", "/api/v1/substitutions"): Example("read", params={"layer": "chat"}),
     ("GET", "/api/v1/whatif"): Example("read", params={"alternative": "claude-haiku-4-5"}),
     ("GET", "/api/v1/savings/policy"): Example("read", params={"group_by": "layer"}),

@@ -1,6 +1,7 @@
 """One router per file."""
 
 from . import budgets, calls, docs, export, forecast, health, latency, policy, rates, review, savings, spend, traces
+from . import values as values_route
 from .reconciliation import router as reconciliation_router
 
 ROUTERS = [
@@ -8,6 +9,7 @@ ROUTERS = [
     traces.router,
     spend.router,
     latency.router,
+    values_route.router,
     policy.router,
     savings.router,
     export.router,
