@@ -172,4 +172,3 @@ def _row(key: tuple[date, str, str], mine: _Ledger | None, theirs: _Provider | N
 def report_providers(reports: pa.Table) -> list[str]:
     """The providers that have report rows in `reports`."""
     return sorted(set(reports.column("provider").to_pylist()))
-

@@ -90,7 +90,6 @@ class Rates:
     cache_write_1h_usd_per_mtok: Decimal
     """USD per million input tokens written to the prompt cache for one hour (defaults to the cache-write rate)."""
 
-
     def scaled(self, factor: Decimal) -> Rates:
         """Every rate times `factor` (a service tier's multiplier)."""
         if factor == 1:

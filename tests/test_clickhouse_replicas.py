@@ -59,8 +59,13 @@ def _priced(store, rows):
 
 def _card(model=MODEL, input_rate="3.000000000001", effective=NOV1):
     return card_from_mapping(
-        {"model": model, "effective_from": effective.isoformat(), "input_usd_per_mtok": input_rate,
-         "output_usd_per_mtok": "15", "source": "test"}  # fmt: skip
+        {
+            "model": model,
+            "effective_from": effective.isoformat(),
+            "input_usd_per_mtok": input_rate,
+            "output_usd_per_mtok": "15",
+            "source": "test",
+        }  # fmt: skip
     )
 
 

@@ -113,6 +113,7 @@ def test_routing_longest_prefix_wins_and_unclaimed_models_go_to_xai(fake_llm):
     assert provider_for("claude-haiku-4-5") == "anthropic" and provider_for("CLAUDE-HAIKU-4-5") == "anthropic"
     assert provider_for("grok-4") == provider_for("some-other-model") == "x_ai"
     assert adapter_for("Fake-Model") is fake_llm
+
     class Narrower(FakeLLMAdapter):
         name, prefixes = "narrow", ("fake-mini-",)
 

@@ -15,6 +15,7 @@ import rates
 
 pytestmark = pytest.mark.conformance  # runs on every store (tests/plugins/collector.py)
 
+
 @pytest.fixture(scope="module")
 def api(store_kind, tmp_path_factory):  # store_kind: one per store (conformance)
     collector = launch_collector(tmp_path_factory.mktemp("reconciliation"), mode="asgi")

@@ -95,7 +95,8 @@ def _ledger(collector: CollectorHandle) -> None:
 
 def _causes(collector: CollectorHandle) -> list[tuple[str, str, str, str | None]]:
     response = collector.client.get(
-        "/api/v1/reconciliation", params={"provider": "anthropic", "start": "2026-11-01", "end": "2026-11-30"},
+        "/api/v1/reconciliation",
+        params={"provider": "anthropic", "start": "2026-11-01", "end": "2026-11-30"},
         headers=AUTH,
     )
     assert response.status_code == 200, response.text

@@ -54,7 +54,6 @@ class Settings:
         """`Authorization` for `POST /v1/traces` (empty when no token is set)."""
         return _bearer(self.ingest_token or self.admin_token)
 
-
     @property
     def admin_headers(self) -> dict[str, str]:
         """`Authorization` for admin routes (rate cards, budgets; empty when no admin token is set)."""

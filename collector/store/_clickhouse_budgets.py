@@ -133,4 +133,3 @@ def record_delivery(
         f"INSERT INTO alerts ({', '.join(columns)}) SELECT {select} FROM alerts FINAL WHERE id = {{id:Int64}}",
         {"attempts": attempts, "state": state, "error": error, "at": at, "id": alert_id},
     )
-

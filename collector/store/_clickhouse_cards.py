@@ -44,4 +44,3 @@ def sweep(con: Con, book: RateBook, card: RateCard) -> None:
         [datetime.now(UTC), card.model, card.card_id, card.effective_from, int(rows), old, new, SWEEP_NOTE],
     )
     log.info("repriced %d rows stored with an older rate book under %s", rows, card.card_id)
-

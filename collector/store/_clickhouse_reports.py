@@ -50,8 +50,6 @@ def replace_reports(client: Client, rows: Sequence[Sequence[Any]]) -> int:
     replaced = len(keys & {(p, d, m) for p, d, m in stored})
     version = time.time_ns() // 1000
     cost = COLUMNS.index("cost_usd")
-    values = [
-        [*(Decimal(v) if i == cost and v is not None else v for i, v in enumerate(row)), version] for row in rows
-    ]
+    values = [[*(Decimal(v) if i == cost and v is not None else v for i, v in enumerate(row)), version] for row in rows]
     client.insert_rows("provider_reports", [*COLUMNS, "_version"], values)
     return replaced

@@ -200,9 +200,7 @@ def m009_pricing_service_tiers(con: duckdb.DuckDBPyConnection) -> None:
 def m010_pricing_estimate_source(con: duckdb.DuckDBPyConnection) -> None:
     # Issue 17 item 5: what an estimate's rates are. Stored estimates were all at the default model's rates.
     con.execute("ALTER TABLE calls ADD COLUMN estimate_source VARCHAR")
-    con.execute(
-        "UPDATE calls SET estimate_source = 'default: claude-haiku-4-5-20251001 rates' WHERE pricing_unknown"
-    )
+    con.execute("UPDATE calls SET estimate_source = 'default: claude-haiku-4-5-20251001 rates' WHERE pricing_unknown")
 
 
 @migration
@@ -211,7 +209,6 @@ def m011_pricing_web_search(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE calls ADD COLUMN web_search_requests BIGINT NOT NULL DEFAULT 0")
     con.execute(f"ALTER TABLE calls ADD COLUMN web_search_cost_usd {MONEY} DEFAULT 0")
     con.execute(f"ALTER TABLE rate_cards ADD COLUMN web_search_usd_per_kcount {MONEY}")
-
 
 
 @migration
@@ -236,6 +233,7 @@ def m012_reconciliation_provider_reports(con: duckdb.DuckDBPyConnection) -> None
         )
         """
     )
+
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns the names applied."""

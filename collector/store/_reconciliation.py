@@ -67,4 +67,3 @@ def reports_sql(providers: Sequence[str] | None, start: date | None, end: date |
         params.append(end)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     return f"SELECT {', '.join(COLUMNS)} FROM provider_reports {where} ORDER BY provider, day, model", params
-

@@ -77,8 +77,18 @@ if alerts.is_empty():
     st.caption("No alert yet.")
 else:
     st.dataframe(
-        money.for_table(alerts.select("created_at", "budget_name", "crossed", "period_start", "spent_usd",
-                                      "amount_usd", "forecast_usd", "webhook")),  # fmt: skip
+        money.for_table(
+            alerts.select(
+                "created_at",
+                "budget_name",
+                "crossed",
+                "period_start",
+                "spent_usd",
+                "amount_usd",
+                "forecast_usd",
+                "webhook",
+            )
+        ),  # fmt: skip
         hide_index=True,
         column_config={
             "created_at": "When (UTC)",

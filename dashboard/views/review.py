@@ -122,9 +122,7 @@ with st.container(border=True):
     with st.expander("1-hour cache writes, web search, service tiers (optional)",
                      expanded=any(defaults[name] for name in optional)):  # fmt: skip
         for name in optional:
-            fields[name] = st.text_input(
-                review.OPTIONAL_LABELS[name], value=defaults[name], key=f"card_{model}_{name}"
-            )
+            fields[name] = st.text_input(review.OPTIONAL_LABELS[name], value=defaults[name], key=f"card_{model}_{name}")
     fields["note"] = st.text_input("Note", value=defaults["note"], key=f"card_{model}_note")
     try:
         payload, invalid = review.card_payload(model, fields, provider=entry.get("provider")), None

@@ -15,8 +15,10 @@ from helpers.otlp import HAIKU, otlp_json_request, otlp_json_span
 
 CARD = {"model": "m-auth", "effective_from": "2026-01-01", "input_usd_per_mtok": "1", "output_usd_per_mtok": "2"}
 BUDGET = {"name": "routes example", "amount_usd": "10", "period": "month"}
-REPORT_CSV = b"date,model,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd\n" \
+REPORT_CSV = (
+    b"date,model,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd\n"
     b"2025-11-01,claude-haiku-4-5,1000,100,,,0.0015\n"
+)
 TRACE = otlp_json_request([otlp_json_span("5000000000000001", HAIKU)])
 
 

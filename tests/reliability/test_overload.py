@@ -53,8 +53,12 @@ def test_overload_with_maximum_size_bodies_stays_under_1_gib(tmp_path, record_pr
             with httpx.Client(timeout=600) as client:
                 outcomes.append(
                     post_until_acknowledged(
-                        client, collector.url, body, {**PROTO_HEADERS, "content-encoding": "gzip"},
-                        deadline_s=600, statuses=statuses,
+                        client,
+                        collector.url,
+                        body,
+                        {**PROTO_HEADERS, "content-encoding": "gzip"},
+                        deadline_s=600,
+                        statuses=statuses,
                     )  # fmt: skip
                 )
 

@@ -37,8 +37,9 @@ def _day(name: str, text: str | None) -> date | None:
 def reconciliation(
     store: StoreDep,
     format: OutputFormat,
-    provider: Annotated[str | None, Query(description="the provider (anthropic, x_ai); all with a report if unset")]
-    = None,
+    provider: Annotated[
+        str | None, Query(description="the provider (anthropic, x_ai); all with a report if unset")
+    ] = None,
     start: Day = None,
     end: Day = None,
 ) -> Response:
