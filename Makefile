@@ -56,6 +56,7 @@ demo: $(VENV)/.runtime
 
 test: $(VENV)/.dev $(FOCUS_VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # Everything but the end-to-end tests (marker e2e: real processes, the demo, Chromium). The expression also names
@@ -81,6 +82,7 @@ bench-quick: $(VENV)/.runtime
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Re-resolve uv.lock after a change to pyproject.toml's dependencies.
 lock: $(UV)
