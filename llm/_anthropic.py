@@ -27,6 +27,21 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, anthr
     weakref.WeakKeyDictionary()
 )
 
+_last_key: tuple[Settings, tuple] | None = None
+
+
+def _cache_key(settings: Settings) -> tuple:
+    """A client's key in `_clients`: (API key digest, base URL, retries, timeout). Kept for the last settings:
+    `load_settings` returns the same object until a variable changes, and hashing the key every call costs."""
+    global _last_key
+    last = _last_key
+    if last is not None and last[0] is settings:
+        return last[1]
+    key_digest = hashlib.sha256(str(settings.anthropic_api_key).encode()).hexdigest()
+    key = (key_digest, settings.anthropic_base_url, settings.max_retries, settings.timeout_s)
+    _last_key = (settings, key)
+    return key
+
 
 def _count(source: Any, name: str) -> int | None:
     value = source.get(name) if isinstance(source, dict) else getattr(source, name, None)
@@ -106,17 +121,18 @@ class AnthropicAdapter(Adapter):
         self, settings: Settings, model: str, http_client: httpx2.AsyncClient | None = None
     ) -> anthropic.AsyncAnthropic:
         """An AsyncAnthropic for `settings`, with the SDK's own tracing off (our span is the one span of spend)."""
+        if http_client is None and settings.anthropic_api_key:  # the cached client, the path of every call
+            per_loop = _clients.get(asyncio.get_running_loop())
+            client = per_loop.get(_cache_key(settings)) if per_loop is not None else None
+            if client is not None:
+                return client
         options = self.sdk_options(settings, model) | {"open_telemetry": False}
         import anthropic  # deferred: see the module docstring
 
         if http_client is not None:
             return anthropic.AsyncAnthropic(**options, http_client=http_client)
-        key_digest = hashlib.sha256(options["api_key"].encode()).hexdigest()
-        cache_key = (key_digest, settings.anthropic_base_url, settings.max_retries, settings.timeout_s)
-        per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-        client = per_loop.get(cache_key)
-        if client is None:
-            client = per_loop[cache_key] = anthropic.AsyncAnthropic(**options)
+        client = anthropic.AsyncAnthropic(**options)
+        _clients.setdefault(asyncio.get_running_loop(), {})[_cache_key(settings)] = client
         return client
 
     async def complete(

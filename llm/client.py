@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 import httpx2
-from opentelemetry import trace
+from opentelemetry import context, trace
 
 from ._call import call_span, prepare
 from .providers import PROVIDERS, provider_for
 
 __all__ = ["aclose_clients", "provider_for", "simple_complete"]
+
+_LOG = logging.getLogger("llm")
 
 
 async def simple_complete(
@@ -31,11 +33,16 @@ async def simple_complete(
     key), `LLMUpstreamError` (the provider failed) or `SettingsError` (a bad environment variable).
     `http_client` (an `httpx2.AsyncClient`) replaces the cached SDK client's transport, for tests.
     """
-    log = logger or logging.getLogger("llm")
+    log = logger or _LOG
     settings, adapter, record = prepare(model, log, layer=layer, max_tokens=max_tokens)
     with call_span(record, adapter, log) as span:
-        with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+        # The span is current for the provider call: what `trace.use_span` does (with record_exception and
+        # set_status_on_exception off), without its generator around every call.
+        token = context.attach(trace.set_span_in_context(span))
+        try:
             return await adapter.complete(settings, record, system, user_prompt, max_tokens, http_client)
+        finally:
+            context.detach(token)
 
 
 async def aclose_clients() -> None:

@@ -36,8 +36,12 @@ def register_provider(adapter: Adapter) -> Adapter:
 def adapter_for(model: str) -> Adapter:
     """The adapter that serves `model`: the longest matching prefix wins, else the default provider's."""
     name = model.lower()
-    matches = [(len(p), a) for a in PROVIDERS.values() for p in a.prefixes if name.startswith(p.lower())]
-    return max(matches, key=lambda match: match[0])[1] if matches else PROVIDERS[DEFAULT_PROVIDER]
+    best, best_length = None, -1
+    for adapter in PROVIDERS.values():
+        for prefix in adapter.prefixes:
+            if len(prefix) > best_length and name.startswith(prefix.lower()):  # `>`: the first of equals wins
+                best, best_length = adapter, len(prefix)
+    return best if best is not None else PROVIDERS[DEFAULT_PROVIDER]
 
 
 def provider_for(model: str) -> str:

@@ -302,6 +302,40 @@ async def test_settings_are_read_once_per_call(llm_env, monkeypatch):
     assert environ.loads == 4
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("ANTHROPIC_API_KEY", "sk-ant-test-another-fake-key", "anthropic_api_key", "sk-ant-test-another-fake-key"),
+        ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9", "anthropic_base_url", "http://127.0.0.1:9"),
+        ("XAI_API_KEY", "xai-test-another-fake-key", "xai_api_key", "xai-test-another-fake-key"),
+        ("XAI_BASE_URL", "http://127.0.0.1:9", "xai_base_url", "http://127.0.0.1:9"),
+        ("RESTRICT_MODELS", "false", "restrict_models", False),
+        ("LLM_MAX_RETRIES", "5", "max_retries", 5),
+        ("LLM_TIMEOUT_S", "7.5", "timeout_s", 7.5),
+    ],
+)
+def test_the_kept_settings_give_way_to_a_changed_variable(llm_env, variable, value, field, expected):
+    before = settings_module.load_settings()
+    assert settings_module.load_settings() is before  # nothing changed: not parsed again
+    llm_env.setenv(variable, value)
+    assert getattr(settings_module.load_settings(), field) == expected != getattr(before, field)
+    llm_env.setenv(variable, "  ")  # blank is unset: the defaults again
+    assert settings_module.load_settings() == settings_module.load_settings({**os.environ, variable: ""})
+
+
+async def test_a_changed_restrict_models_takes_effect_on_the_next_call(llm_env, spans, fake_anthropic):
+    await simple_complete("claude-sonnet-4-6", "s", "hello", 64, log)
+    llm_env.setenv("RESTRICT_MODELS", "false")
+    await simple_complete("claude-sonnet-4-6", "s", "hello", 64, log)
+    llm_env.setenv("RESTRICT_MODELS", "maybe")
+    with pytest.raises(SettingsError, match="RESTRICT_MODELS"):
+        await simple_complete("claude-sonnet-4-6", "s", "hello", 64, log)
+    with pytest.raises(SettingsError, match="RESTRICT_MODELS"):  # a bad value fails every call, not just the first
+        await simple_complete("claude-sonnet-4-6", "s", "hello", 64, log)
+    models = [s.attributes[t.REQUEST_MODEL] for s in llm_spans(spans)]
+    assert models == ["claude-haiku-4-5-20251001", "claude-sonnet-4-6", "claude-sonnet-4-6", "claude-sonnet-4-6"]
+
+
 async def test_a_bad_argument_is_not_disguised_as_an_upstream_failure(llm_env, spans, fake_anthropic):
     with pytest.raises(TypeError):
         await simple_complete("claude-haiku-4-5", "s", object(), 64, log)  # type: ignore[arg-type]
