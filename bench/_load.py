@@ -21,6 +21,7 @@ from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
+from bench._common import percentile
 from tokenledger import contract as c
 
 MODELS = ["claude-haiku-4-5", "claude-sonnet-4-5", "grok-4-fast-reasoning", "mystery-model-1"]
@@ -125,6 +126,16 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     capped: bool = False
     """True when the time cap stopped the senders before every batch went."""
+
+    def figures(self) -> dict:
+        """The sender-side figures every load reports: acknowledged spans and their rate, p50/p99, statuses."""
+        return {
+            "acknowledged": self.spans_acknowledged,
+            "acknowledged_per_s": self.spans_acknowledged / self.elapsed_s,
+            "p50_ms": percentile(self.latencies_ms, 0.5),
+            "p99_ms": percentile(self.latencies_ms, 0.99),
+            "statuses": self.statuses,
+        }
 
 
 def send(url: str, bodies: list[bytes], spans_per_body: int, concurrency: int, content_type: str = PROTOBUF,

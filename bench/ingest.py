@@ -17,7 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import ROOT, load_average, peak_rss_mib, percentile, start_collector, stop
+from bench._common import ROOT, load_average, peak_rss_mib, start_collector, stop
 from bench._load import JSON, PROTOBUF, make_request, send, to_json
 
 WARM_UP_ID_OFFSET = 10**12
@@ -59,12 +59,9 @@ def bench_ingest(batches: int, size: int, concurrency: int, kind: str = PROTOBUF
         "batches": batches,
         "batch_size": size,
         "concurrency": concurrency,
-        "acknowledged_per_s": result.spans_acknowledged / result.elapsed_s,
+        **result.figures(),
         "persisted": stored,
         "persisted_per_s": stored / result.elapsed_s,
-        "p50_ms": percentile(result.latencies_ms, 0.5),
-        "p99_ms": percentile(result.latencies_ms, 0.99),
-        "statuses": result.statuses,
         "peak_rss_mib": rss,
         "load_average": load,
     }

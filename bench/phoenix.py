@@ -23,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import WORK, free_port, load_average, peak_rss_mib, percentile, stop, wait_http
+from bench._common import WORK, free_port, load_average, peak_rss_mib, stop, wait_http
 from bench._load import PROTOBUF, make_batch, send
 
 PHOENIX_VERSION = "20.26.1"
@@ -94,13 +94,9 @@ def bench_phoenix(batches: int, size: int, concurrency: int, time_cap_s: float, 
         "concurrency": concurrency,
         "time_cap_s": time_cap_s,
         "capped": result.capped,
-        "acknowledged": result.spans_acknowledged,
-        "acknowledged_per_s": result.spans_acknowledged / result.elapsed_s,
+        **result.figures(),
         "persisted": stored,
         "persisted_per_s": stored / (changed - began),
-        "p50_ms": percentile(result.latencies_ms, 0.5),
-        "p99_ms": percentile(result.latencies_ms, 0.99),
-        "statuses": result.statuses,
         "peak_rss_mib": rss,
         "load_average": load,
     }
